@@ -184,6 +184,40 @@ interface QueueRec {
 
 const ANY = '\u0000any';
 
+export interface RouterSnapshot {
+  agents: Array<{
+    id: string;
+    state: AgentState;
+    presence: Presence;
+    reason: string | null;
+    assignments: Array<{ interactionId: string; channel: Channel; phase: 'offered' | 'connected' }>;
+    idleSince: number;
+    loginAt: number;
+    handledToday: number;
+    ronaCount: number;
+  }>;
+  interactions: Array<{
+    id: string;
+    queueId: string;
+    channel: Channel;
+    phase: InteractionPhase;
+    priority: number;
+    basePriority: number;
+    vip: boolean;
+    enqueuedAt: number;
+    offeredTo: string[];
+    agentId: string | null;
+    excluded: string[];
+    alternatives: Array<{ skills: SkillRequirement[]; members: string[] | null }>;
+    escalationsApplied: number;
+  }>;
+  queues: Array<{ id: string; waiting: number }>;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export class Router {
   readonly #agents = new Map<string, AgentRec>();
   readonly #queues = new Map<string, QueueRec>();
@@ -561,6 +595,51 @@ export class Router {
   /** Waiting interactions that no logged-in agent could ever take (for leave-when-empty). */
   isEmptyFor(queueId: string): boolean {
     return this.staffed(queueId) === 0;
+  }
+
+  /** Whether the agent meets the interaction's requirements (skills, members, language, not excluded), whatever its load. */
+  canServe(agentId: string, interactionId: string): boolean {
+    const a = this.#agents.get(agentId);
+    const i = this.#interactions.get(interactionId);
+    if (!a || !i || i.excluded.has(a.id)) return false;
+    if (i.language && !a.languages.has(i.language)) return false;
+    return i.alternatives.some((alt) => this.#matchesAlt(a, alt));
+  }
+
+  /** Plain, ordered copy of the whole routing state (API snapshot, rebuild checks). */
+  snapshot(): RouterSnapshot {
+    const agents = [...this.#agents.values()]
+      .map((a) => ({
+        id: a.id,
+        state: a.state,
+        presence: a.presence,
+        reason: a.reason,
+        assignments: [...a.assignments].map(([interactionId, x]) => ({ interactionId, channel: x.channel, phase: x.phase })).sort((x, y) => cmp(x.interactionId, y.interactionId)),
+        idleSince: a.idleSince,
+        loginAt: a.loginAt,
+        handledToday: a.handledToday,
+        ronaCount: a.ronaCount,
+      }))
+      .sort((x, y) => cmp(x.id, y.id));
+    const interactions = [...this.#interactions.values()]
+      .map((i) => ({
+        id: i.id,
+        queueId: i.queueId,
+        channel: i.channel,
+        phase: i.phase,
+        priority: i.priority,
+        basePriority: i.basePriority,
+        vip: i.vip,
+        enqueuedAt: i.enqueuedAt,
+        offeredTo: [...i.offeredTo].sort(),
+        agentId: i.agentId,
+        excluded: [...i.excluded].sort(),
+        alternatives: i.alternatives.map((alt) => ({ skills: alt.skills, members: alt.members ? [...alt.members] : null })),
+        escalationsApplied: i.escalationsApplied,
+      }))
+      .sort((x, y) => x.enqueuedAt - y.enqueuedAt || cmp(x.id, y.id));
+    const queues = [...this.#queues.values()].map((q) => ({ id: q.config.id, waiting: q.waitingCount })).sort((x, y) => cmp(x.id, y.id));
+    return { agents, interactions, queues };
   }
 
   /** Whether `agent` could take `interaction` now (used by tests and the bench). */
