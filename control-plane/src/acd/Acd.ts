@@ -335,7 +335,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const rec: QueueRecord = { queueId: live.queueId, enqueuedAt: live.enqueuedAt, answeredAt: now, agentId };
     this.#recordsOf(live.queueId).push(rec);
     this.#work.get(agentId)!.lastRecord = rec;
-    this.#apply(batch);
+    this.#apply(batch, agentId);
     this.emit('interaction.connected', { interactionId, agentId, queueId: live.queueId, channel: live.channel });
     this.emit('queue.changed', { queueId: live.queueId });
   }
@@ -363,7 +363,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     this.#events.updateInteraction(interactionId, { state: res.wrapUp ? 'wrap-up' : 'ended', outcome: 'answered', endedAt: now });
     if (res.wrapUp) this.#startWrap(res.agentId, live.queueId, interactionId);
     else if (w.lastRecord) w.lastRecord.wrapMs = 0;
-    this.#apply(res);
+    this.#apply(res, res.agentId);
     this.emit('interaction.ended', { interactionId, queueId: live.queueId, outcome: 'answered' });
   }
 
@@ -451,7 +451,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
   // ------------------------------------------------------------ rebuild (used by rebuild.ts)
 
   /** Restores timers for state put back from the log (RONA for offers, wrap-up, escalation). */
-  resumeAfterReplay(wrapUps: Array<{ agentId: string; queueId: string; since: number }>, lives: Array<{ id: string; customerRef: string | null; callback: string | null }>): void {
+  resumeAfterReplay(wrapUps: Array<{ agentId: string; queueId: string; since: number }>, lives: Array<{ id: string; customerRef: string | null; callback: string | null; stepsInQueue: number }>): void {
     const now = this.now;
     for (const l of lives) {
       const i = this.router.interaction(l.id);
@@ -459,7 +459,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
       const live: Live = { id: i.id, queueId: i.queueId, channel: i.channel, enqueuedAt: i.enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: l.callback ? { number: l.callback } : null, customerRef: l.customerRef };
       this.#live.set(i.id, live);
       if (i.phase === 'connected') live.answeredAt = now;
-      else this.#scheduleWaitingTimers(live, this.router.queueConfig(i.queueId), i.escalationsApplied);
+      else this.#scheduleWaitingTimers(live, this.router.queueConfig(i.queueId), l.stepsInQueue);
       for (const agentId of i.offeredTo) this.#startRona(live, agentId);
     }
     for (const a of this.router.agents()) if (!this.#work.has(a.id)) this.#work.set(a.id, newWork());
@@ -622,7 +622,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     this.#events.interactionEvent({ interactionId, type: 'offer.rejected', at: this.now, queueId: live.queueId, agentId, data: { reason: why } });
     if (why === 'rona') this.emit('offer.cancelled', { interactionId, agentId, why: 'rona' });
     if (this.router.interaction(interactionId)?.phase === 'waiting') this.#events.updateInteraction(interactionId, { state: 'queued', agentId: null });
-    this.#apply(batch);
+    this.#apply(batch, agentId);
     this.emit('queue.changed', { queueId: live.queueId });
   }
 
