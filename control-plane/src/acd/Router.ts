@@ -224,8 +224,6 @@ export class Router {
   readonly #interactions = new Map<string, InteractionRec>();
   /** channel → skill → offerable agents having that skill */
   readonly #offerableBySkill = new Map<Channel, Map<string, Set<AgentRec>>>();
-  /** channel → every offerable agent */
-  readonly #offerableAll = new Map<Channel, Set<AgentRec>>();
   /** key (skill id or ANY) → waiting interactions, sorted by compareService */
   readonly #waiting = new Map<string, InteractionRec[]>();
   #ordinal = 0;
@@ -242,7 +240,6 @@ export class Router {
   constructor() {
     for (const ch of CHANNELS) {
       this.#offerableBySkill.set(ch, new Map());
-      this.#offerableAll.set(ch, new Set());
     }
   }
 
@@ -518,7 +515,7 @@ export class Router {
     return this.#take();
   }
 
-  setPriority(interactionId: string, basePriority: number, now: number): RouterBatch {
+  setPriority(interactionId: string, basePriority: number, _now: number): RouterBatch {
     const i = this.#interaction(interactionId);
     const q = this.#queue(i.queueId);
     const waiting = i.phase === 'waiting';
@@ -828,7 +825,6 @@ export class Router {
     for (const ch of a.indexed) {
       const bySkill = this.#offerableBySkill.get(ch)!;
       for (const s of a.skills.keys()) bySkill.get(s)?.delete(a);
-      this.#offerableAll.get(ch)!.delete(a);
     }
     a.indexed.clear();
   }
@@ -845,11 +841,9 @@ export class Router {
           if (!set) bySkill.set(s, (set = new Set()));
           set.add(a);
         }
-        this.#offerableAll.get(ch)!.add(a);
         a.indexed.add(ch);
       } else {
         for (const s of a.skills.keys()) bySkill.get(s)?.delete(a);
-        this.#offerableAll.get(ch)!.delete(a);
         a.indexed.delete(ch);
       }
     }
@@ -905,8 +899,9 @@ export class Router {
   /** Smallest set of offerable agents that contains every agent matching `alt` on `channel`. */
   #candidates(alt: Alternative, channel: Channel): Iterable<AgentRec> {
     const bySkill = this.#offerableBySkill.get(channel)!;
-    let best: Iterable<AgentRec> = this.#offerableAll.get(channel)!;
-    let size = (best as Set<AgentRec>).size;
+    // A requirement with neither skills nor members (a catch-all queue) is the one case that looks at every agent.
+    let best: Iterable<AgentRec> = this.#agents.values();
+    let size = Number.MAX_SAFE_INTEGER;
     for (const s of alt.skills) {
       const set = bySkill.get(s.skillId);
       if (!set) return [];
@@ -940,13 +935,17 @@ export class Router {
     this.decisions++;
     const q = this.#queue(i.queueId);
     const strategy: Strategy = q.config.strategy;
-    const seen = new Set<AgentRec>();
     const pool: AgentRec[] = [];
-    for (const alt of i.alternatives) {
-      for (const a of this.#candidates(alt, i.channel)) {
-        if (seen.has(a)) continue;
-        seen.add(a);
-        if (this.#eligible(a, i)) pool.push(a);
+    if (i.alternatives.length === 1) {
+      for (const a of this.#candidates(i.alternatives[0]!, i.channel)) if (this.#eligible(a, i)) pool.push(a);
+    } else {
+      const seen = new Set<AgentRec>();
+      for (const alt of i.alternatives) {
+        for (const a of this.#candidates(alt, i.channel)) {
+          if (seen.has(a)) continue;
+          seen.add(a);
+          if (this.#eligible(a, i)) pool.push(a);
+        }
       }
     }
     if (pool.length === 0) return;
