@@ -402,6 +402,17 @@ export class Acd extends TypedEmitter<AcdEvents> {
     this.#events.interactionEvent({ interactionId, type: 'callback.requested', at: this.now, queueId: live.queueId, data: { number } });
   }
 
+  /** Voice: the ring was not answered in time ('rona') or the phone could not be reached ('failed'). */
+  rejectOffer(interactionId: string, agentId: string, why: 'declined' | 'failed' | 'rona'): void {
+    this.#rejectOffer(interactionId, agentId, why);
+  }
+
+  /** Voice callback: the agent answered and the customer is being dialled. */
+  markCallbackDialled(interactionId: string): void {
+    const live = this.#liveOr404(interactionId);
+    this.#events.interactionEvent({ interactionId, type: 'callback.dialled', at: this.now, queueId: live.queueId, data: { number: live.callback?.number ?? null } });
+  }
+
   callbackOf(interactionId: string): { number: string } | null {
     return this.#live.get(interactionId)?.callback ?? null;
   }
