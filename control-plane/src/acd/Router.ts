@@ -224,8 +224,8 @@ export class Router {
   readonly #interactions = new Map<string, InteractionRec>();
   /** channel → skill → offerable agents having that skill */
   readonly #offerableBySkill = new Map<Channel, Map<string, Set<AgentRec>>>();
-  /** key (skill id or ANY) → waiting interactions, sorted by compareService */
-  readonly #waiting = new Map<string, InteractionRec[]>();
+  /** channel → key (skill id or ANY) → waiting interactions, sorted by compareService */
+  readonly #waiting = new Map<Channel, Map<string, InteractionRec[]>>();
   #ordinal = 0;
   #seq = 0;
   #batch: RouterBatch = { offers: [], cancelled: [], changedAgents: [] };
@@ -240,6 +240,7 @@ export class Router {
   constructor() {
     for (const ch of CHANNELS) {
       this.#offerableBySkill.set(ch, new Map());
+      this.#waiting.set(ch, new Map());
     }
   }
 
@@ -859,20 +860,22 @@ export class Router {
     const q = this.#queues.get(i.queueId);
     if (q) q.waitingCount++;
     i.keys = this.#keysFor(i);
+    const byKey = this.#waiting.get(i.channel)!;
     for (const k of i.keys) {
-      let list = this.#waiting.get(k);
-      if (!list) this.#waiting.set(k, (list = []));
+      let list = byKey.get(k);
+      if (!list) byKey.set(k, (list = []));
       list.splice(lowerBound(list, i), 0, i);
     }
   }
 
   #unlist(i: InteractionRec): void {
+    const byKey = this.#waiting.get(i.channel)!;
     for (const k of i.keys) {
-      const list = this.#waiting.get(k);
+      const list = byKey.get(k);
       if (!list) continue;
       const at = lowerBound(list, i);
       if (list[at] === i) list.splice(at, 1);
-      if (list.length === 0) this.#waiting.delete(k);
+      if (list.length === 0) byKey.delete(k);
     }
     i.keys = [];
     const q = this.#queues.get(i.queueId);
@@ -1011,8 +1014,12 @@ export class Router {
           }
         }
       };
-      for (const s of a.skills.keys()) scan(this.#waiting.get(s));
-      scan(this.#waiting.get(ANY));
+      for (const ch of a.indexed) {
+        const byKey = this.#waiting.get(ch)!;
+        if (byKey.size === 0) continue;
+        for (const s of a.skills.keys()) scan(byKey.get(s));
+        scan(byKey.get(ANY));
+      }
       if (!best) return;
       const chosen: InteractionRec = best;
       const q = this.#queue(chosen.queueId);
