@@ -9,7 +9,7 @@ import { SystemClock } from '../../src/clock.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { ConfigError } from '../../src/envSchema.js';
 import { applicationName, LeaderElector, lockKey, withApplicationName } from '../../src/ha/LeaderElector.js';
-import type { LostLeadershipReason } from '../../src/ha/LeaderElectorTypes.js';
+import type { BecameActive, LostLeadershipReason } from '../../src/ha/LeaderElectorTypes.js';
 import { loadHaConfig } from '../../src/ha/config.js';
 import { createTestDb, TEST_DATABASE_URL, type TestDb } from '../helpers/db.js';
 import { TcpProxy } from './tcpProxy.js';
@@ -93,7 +93,7 @@ describe('ha: active/standby election on a PostgreSQL advisory lock', function (
     a.start();
     await a.whenActive();
     const b = elector('node-b');
-    const became: Array<{ previousInstanceId: string | null; epoch: number; takeovers: number }> = [];
+    const became: BecameActive[] = [];
     b.on('became-active', (e) => became.push(e));
     b.start();
     await until('b standby', 2000, () => b.role === 'standby');
