@@ -54,7 +54,6 @@ export class LeaderElector extends TypedEmitter<LeaderElectorEvents> {
   #lockHeld = false;
   #epoch: number | null = null;
   #takeovers = 0;
-  #client: pg.Client | null = null;
   #loop: Promise<void> | null = null;
   #stop = new AbortController();
   #standbySince: number;
@@ -171,7 +170,6 @@ export class LeaderElector extends TypedEmitter<LeaderElectorEvents> {
       let client: pg.Client | null = null;
       try {
         client = await this.#connect();
-        this.#client = client;
         if (this.#role === 'active') {
           if (await this.#tryLock(client)) {
             await this.#recordHolder(client);
@@ -200,7 +198,6 @@ export class LeaderElector extends TypedEmitter<LeaderElectorEvents> {
         else this.#log.warn({ err: (err as Error).message }, 'lock connection failed');
         this.#lockHeld = false;
       } finally {
-        this.#client = null;
         if (client) await this.#release(client);
       }
       const max = this.#opts.maxUnconfirmedMs;
