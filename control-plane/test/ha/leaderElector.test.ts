@@ -5,12 +5,14 @@
  */
 import { strict as assert } from 'node:assert';
 import pg from 'pg';
+import { Registry } from 'prom-client';
 import { SystemClock } from '../../src/clock.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { ConfigError } from '../../src/envSchema.js';
 import { applicationName, LeaderElector, lockKey, withApplicationName } from '../../src/ha/LeaderElector.js';
 import type { BecameActive, LostLeadershipReason } from '../../src/ha/LeaderElectorTypes.js';
 import { loadHaConfig } from '../../src/ha/config.js';
+import { createLeaderElector, registerHaMetrics } from '../../src/ha/index.js';
 import { createTestDb, TEST_DATABASE_URL, type TestDb } from '../helpers/db.js';
 import { TcpProxy } from './tcpProxy.js';
 
@@ -168,6 +170,22 @@ describe('ha: active/standby election on a PostgreSQL advisory lock', function (
     assert.equal(a.status().epoch, 1, 'the same holder keeps the same epoch');
   });
 
+  it('exposes role, lock and takeovers as Prometheus metrics', async function () {
+    const registry = new Registry();
+    const a = elector('node-a');
+    registerHaMetrics(registry, a);
+    const text = async (): Promise<string> => registry.metrics();
+    assert.match(await text(), /^switchboard_ha_active 0$/m);
+    a.start();
+    await a.whenActive();
+    const out = await text();
+    assert.match(out, /^switchboard_ha_active 1$/m);
+    assert.match(out, /^switchboard_ha_lock_held 1$/m);
+    assert.match(out, /^switchboard_ha_takeovers_total 1$/m);
+    await a.stop();
+    assert.match(await text(), /^switchboard_ha_leadership_lost_total\{reason="stopped"\} 1$/m);
+  });
+
   it('derives a stable 64-bit lock key and a connection name per instance', function () {
     assert.equal(lockKey('switchboard'), lockKey('switchboard'));
     assert.notEqual(lockKey('switchboard'), lockKey('switchboard-2'));
@@ -199,5 +217,24 @@ describe('ha: active/standby election on a PostgreSQL advisory lock', function (
         },
       );
     });
+  });
+});
+
+describe('ha: wiring from the environment', function () {
+  it('builds no elector when HA is off', function () {
+    assert.equal(createLeaderElector(loadHaConfig({}), null, { clock: new SystemClock(), logger: silentLogger() }), null);
+  });
+
+  it('refuses HA on the embedded database with a message naming the variables', function () {
+    assert.throws(
+      () => createLeaderElector(loadHaConfig({ HA_ENABLED: 'true' }), null, { clock: new SystemClock(), logger: silentLogger() }),
+      (err: unknown) => err instanceof ConfigError && err.message === 'HA_ENABLED="true" is invalid: active/standby needs DATABASE_URL=postgres://… (the embedded database serves one process)',
+    );
+  });
+
+  it('builds an elector with the configured lock and instance', function () {
+    const e = createLeaderElector(loadHaConfig({ HA_ENABLED: 'yes', HA_INSTANCE_ID: 'cp-9', HA_LOCK_NAME: 'site-a' }), 'postgres://u@db/x', { clock: new SystemClock(), logger: silentLogger() });
+    assert.ok(e);
+    assert.deepEqual({ role: e.status().role, instanceId: e.status().instanceId, lockName: e.status().lockName }, { role: 'starting', instanceId: 'cp-9', lockName: 'site-a' });
   });
 });
