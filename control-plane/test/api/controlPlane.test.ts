@@ -29,6 +29,9 @@ describe('control plane start-up and shutdown (embedded defaults)', () => {
     const missing = await fetch(`${cp.url}/nope`);
     assert.equal(missing.status, 404);
     assert.match(((await missing.json()) as { message: string }).message, /no route for GET \/nope/);
+    const bad = await fetch(`${cp.url}/api/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"queue": ' });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(await bad.json(), { error: 'invalid_request', field: 'body', reason: 'body is not valid JSON', message: 'body: not valid JSON' });
   });
 
   it('stops cleanly and is idempotent', async () => {
