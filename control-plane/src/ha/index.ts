@@ -31,3 +31,15 @@ export function createLeaderElector(ha: HaConfig, databaseUrl: string | null, de
     keepaliveS: ha.keepaliveS,
   });
 }
+
+/** A /readyz check (api/app.ts ReadinessCheck shape): ready only while this instance is active. */
+export function haReadinessCheck(elector: LeaderElector): { name: string; check(): Promise<string> } {
+  return {
+    name: 'role',
+    check: async () => {
+      const s = elector.readiness();
+      if (!s.ready) throw new Error(`${s.role} (instance ${s.instanceId}): another instance is active`);
+      return `active (instance ${s.instanceId}${s.lockHeld ? '' : ', database away: routing from memory'})`;
+    },
+  };
+}

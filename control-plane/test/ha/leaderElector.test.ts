@@ -12,7 +12,7 @@ import { ConfigError } from '../../src/envSchema.js';
 import { applicationName, LeaderElector, lockKey, withApplicationName } from '../../src/ha/LeaderElector.js';
 import type { BecameActive, LostLeadershipReason } from '../../src/ha/LeaderElectorTypes.js';
 import { loadHaConfig } from '../../src/ha/config.js';
-import { createLeaderElector, registerHaMetrics } from '../../src/ha/index.js';
+import { createLeaderElector, haReadinessCheck, registerHaMetrics } from '../../src/ha/index.js';
 import { createTestDb, TEST_DATABASE_URL, type TestDb } from '../helpers/db.js';
 import { TcpProxy } from './tcpProxy.js';
 
@@ -84,6 +84,8 @@ describe('ha: active/standby election on a PostgreSQL advisory lock', function (
     assert.equal(b.role, 'standby');
     assert.deepEqual(a.readiness(), { ready: true, role: 'active', instanceId: 'node-a', lockHeld: true });
     assert.deepEqual(b.readiness(), { ready: false, role: 'standby', instanceId: 'node-b', lockHeld: false });
+    assert.equal(await haReadinessCheck(a).check(), 'active (instance node-a)');
+    await assert.rejects(haReadinessCheck(b).check(), { message: 'standby (instance node-b): another instance is active' });
     const row = await tdb.db('ha_leadership').where({ lock_name: lockName }).first();
     assert.equal(row.instance_id, 'node-a');
     assert.equal(Number(row.epoch), 1);
