@@ -13,6 +13,7 @@ export { loadHaConfig, type HaConfig } from './config.js';
 export { LeaderElector, applicationName, withApplicationName, lockKey } from './LeaderElector.js';
 export type * from './LeaderElectorTypes.js';
 export { registerHaMetrics } from './metrics.js';
+export { ActiveRole, type RoleParticipant } from './ActiveRole.js';
 export { waitingFromLog, type LoggedEvent } from './waitingFromLog.js';
 
 export function createLeaderElector(ha: HaConfig, databaseUrl: string | null, deps: { clock: Clock; logger: Logger }): LeaderElector | null {
