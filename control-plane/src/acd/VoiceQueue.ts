@@ -221,9 +221,13 @@ export class VoiceQueue {
     ctx.busyMedia = true;
     try {
       await leg.stopMusicOnHold();
-      const r = await leg.collect({ prompt: this.#prompts.askNumber, minDigits: 0, maxDigits: 15, timeoutMs: 8000, terminators: '#', validRegex: '^(\\+?\\d{3,15})?$' });
+      await leg.play(this.#prompts.askNumber);
+      // The key that asked for the callback is still in the switch's DTMF buffer: allow it in front.
+      const key = this.#acd.router.queueConfig(ctx.queueId).settings.callback.digit.replace(/[*]/, '\\*');
+      const r = await leg.collect({ minDigits: 1, maxDigits: 17, timeoutMs: 8000, terminators: '#', validRegex: `${key}?(\\+?\\d{3,15})?` });
       if (!this.#acd.isLive(ctx.id) || this.#acd.router.interaction(ctx.id)?.phase !== 'waiting') return;
-      const number = r.outcome === 'ok' && r.digits ? r.digits : leg.callerId.number;
+      const typed = r.outcome === 'ok' ? r.digits.replace(/^[*#]/, '') : '';
+      const number = typed || leg.callerId.number;
       ctx.callback = number;
       this.#acd.requestCallback(ctx.id, number);
       ctx.log.info({ number }, 'callback requested; keeps its place in the queue');
