@@ -23,6 +23,9 @@ import {
   type Requirements,
 } from './AcdTypes.js';
 import { Router, RouterError, type RouterBatch, type RouterSnapshot } from './Router.js';
+import type { StatusSnapshot } from '../api/status.js';
+import type { Knex } from 'knex';
+import { rebuildFromLog, type RebuildResult } from './rebuild.js';
 import { estimatedWaitMs, intervalStart, INTERVAL_MS, queueStats, recordsBetween, startOfSiteDay, type QueueRecord, type QueueStats } from './metrics.js';
 
 /** The part of the EventLog the ACD writes through (a fake in pure tests). */
@@ -112,6 +115,7 @@ interface Live {
   ronaTimers: Map<string, TimerHandle>;
   callback: { number: string } | null;
   customerRef: string | null;
+  from: string;
 }
 
 interface AgentWork {
@@ -139,6 +143,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
   readonly #windowMs: number;
   readonly #live = new Map<string, Live>();
   readonly #work = new Map<string, AgentWork>();
+  readonly #stateSince = new Map<string, number>();
   readonly #reasons = new Map<string, ReasonCode>(BUILTIN_REASON_CODES.map((r) => [r.id, r]));
   /** Today's records per queue (since site midnight). */
   #records = new Map<string, QueueRecord[]>();
@@ -308,7 +313,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
       queueId: r.queueId,
       data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt, customerRef: req.customerRef ?? null },
     });
-    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null };
+    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.callerNumber ?? req.customerRef ?? '' };
     this.#live.set(id, live);
     this.#scheduleWaitingTimers(live, q, 0);
     const batch = this.router.enqueue(
@@ -459,6 +464,57 @@ export class Acd extends TypedEmitter<AcdEvents> {
     return { at: this.now, router: this.router.snapshot(), queues: this.router.queues().map((q) => this.queueRealtime(q.id)) };
   }
 
+  /** The shape the status page and /api/status show (api/status.ts). */
+  statusSnapshot(): StatusSnapshot {
+    const now = this.now;
+    const agents = [...this.router.agents()];
+    const queues = this.router.queues().map((q) => {
+      const rt = this.queueRealtime(q.id);
+      let ready = 0;
+      let busy = 0;
+      for (const a of agents) {
+        if (a.presence === 'logged-out') continue;
+        const serves = q.settings.skills.every((s) => (a.skills.get(s.skillId) ?? 0) >= s.minLevel) && (q.settings.members.length === 0 || q.settings.members.includes(a.id));
+        if (!serves) continue;
+        if (a.state === 'ready') ready++;
+        else if (a.state === 'busy' || a.state === 'reserved' || a.state === 'wrap-up') busy++;
+      }
+      return {
+        id: q.id,
+        name: q.name,
+        waiting: rt.waiting,
+        longestWaitMs: rt.longestWaitMs,
+        agentsReady: ready,
+        agentsBusy: busy,
+        answeredToday: rt.today.answered,
+        abandonedToday: rt.today.abandoned + rt.today.shortAbandoned,
+        serviceLevelPct: rt.today.serviceLevel === null ? null : Math.round(rt.today.serviceLevel * 1000) / 10,
+      };
+    });
+    const waiting = [...this.router.interactions()]
+      .filter((i) => i.phase !== 'connected')
+      .map((i) => ({ interactionId: i.id, queueId: i.queueId, channel: i.channel, from: this.#live.get(i.id)?.from ?? '', priority: i.priority, waitedMs: now - i.enqueuedAt }))
+      .sort((a, b) => b.priority - a.priority || b.waitedMs - a.waitedMs);
+    return {
+      at: now,
+      queues,
+      waiting,
+      agents: agents.map((a) => ({
+        id: a.id,
+        name: a.config.name,
+        state: a.state,
+        reason: a.reason,
+        sinceMs: now - (this.#stateSince.get(a.id) ?? now),
+        interactionId: a.assignments.keys().next().value ?? null,
+      })),
+    };
+  }
+
+  /** Takeover / restart: load configuration and put the state back from the event log (see rebuild.ts). */
+  rebuildFromLog(db: Knex, options: { lookbackMs?: number } = {}): Promise<RebuildResult> {
+    return rebuildFromLog(db, this, options);
+  }
+
   // ------------------------------------------------------------ rebuild (used by rebuild.ts)
 
   /** Restores timers for state put back from the log (RONA for offers, wrap-up, escalation). */
@@ -467,7 +523,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     for (const l of lives) {
       const i = this.router.interaction(l.id);
       if (!i) continue;
-      const live: Live = { id: i.id, queueId: i.queueId, channel: i.channel, enqueuedAt: i.enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: l.callback ? { number: l.callback } : null, customerRef: l.customerRef };
+      const live: Live = { id: i.id, queueId: i.queueId, channel: i.channel, enqueuedAt: i.enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: l.callback ? { number: l.callback } : null, customerRef: l.customerRef, from: l.customerRef ?? '' };
       this.#live.set(i.id, live);
       if (i.phase === 'connected') live.answeredAt = now;
       else this.#scheduleWaitingTimers(live, this.router.queueConfig(i.queueId), l.stepsInQueue);
@@ -734,6 +790,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
         reason: a.reason,
         data: { presence: a.presence, idleSince: a.idleSince, loginAt: a.loginAt, handledToday: a.handledToday, ronaCount: a.ronaCount, busyMs: a.busyMs, busySince: a.busySince },
       });
+      this.#stateSince.set(agentId, now);
       this.emit('agent.state', { agentId, state: a.state, reason: a.reason, at: now });
     }
     for (const o of batch.offers) this.emit('offer', o);
