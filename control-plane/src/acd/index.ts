@@ -11,6 +11,7 @@ import { AcdAdmin, persistIntervals } from './AcdAdmin.js';
 import { loadAcdConfig, type AcdConfig } from './config.js';
 import { rebuildFromLog, type RebuildResult } from './rebuild.js';
 import { VoiceQueue } from './VoiceQueue.js';
+import type { RoleParticipant } from '../ha/ActiveRole.js';
 
 export { Acd, AcdError } from './Acd.js';
 export { AcdAdmin } from './AcdAdmin.js';
@@ -43,5 +44,27 @@ export async function startAcd(deps: { db: Knex; eventLog: EventLog; engine: Med
       detach();
       acd.close();
     },
+  };
+}
+
+/**
+ * The ACD as a step of becoming active (ha/ActiveRole): on activation build it and rebuild
+ * its state from the event log; on deactivation stop its timers and drop it (the next
+ * active rebuilds from the log). `current()` is the live service, or null while standby.
+ */
+export function acdRoleParticipant(deps: { db: Knex; eventLog: EventLog; engine: MediaEngine; logger: Logger; config?: AcdConfig }, onActive?: (svc: AcdService | null) => void): RoleParticipant & { current(): AcdService | null } {
+  let svc: AcdService | null = null;
+  return {
+    name: 'acd',
+    async activate() {
+      svc = await startAcd(deps);
+      onActive?.(svc);
+    },
+    async deactivate() {
+      svc?.close();
+      svc = null;
+      onActive?.(null);
+    },
+    current: () => svc,
   };
 }
