@@ -36,7 +36,11 @@ describe('ACD 15-minute intervals (real PostgreSQL)', () => {
     clock.advance(30_000);
     acd.complete(i1);
     clock.advance(15 * 60_000);
-    await new Promise((r) => setTimeout(r, 300)); // the async upserts
+    // The upserts run in the background: wait (bounded) until the agent row, written last, is there.
+    for (let n = 0; n < 100; n++) {
+      if ((await repo.agentIntervals('a', Date.parse('2026-01-05T08:00:00Z'), Date.parse('2026-01-05T09:00:00Z'))).length) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.deepEqual(errors, []);
     const rows = await repo.queueIntervals('q', Date.parse('2026-01-05T08:00:00Z'), Date.parse('2026-01-05T09:00:00Z'));
     assert.equal(rows.length, 1);
