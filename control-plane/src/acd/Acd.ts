@@ -26,7 +26,18 @@ import { Router, RouterError, type RouterBatch, type RouterSnapshot } from './Ro
 import type { StatusSnapshot } from '../api/status.js';
 import type { Knex } from 'knex';
 import { rebuildFromLog, type RebuildResult } from './rebuild.js';
-import { estimatedWaitMs, intervalStart, INTERVAL_MS, queueStats, recordsBetween, startOfSiteDay, type QueueRecord, type QueueStats } from './metrics.js';
+import {
+  estimatedWaitMs,
+  intervalStart,
+  INTERVAL_MS,
+  occupancy,
+  queueStats,
+  recordsBetween,
+  startOfSiteDay,
+  type QueueRecord,
+  type QueueStats,
+  type StateDurations,
+} from './metrics.js';
 
 /** The part of the EventLog the ACD writes through (a fake in pure tests). */
 export type AcdEventSink = Pick<EventLog, 'interactionEvent' | 'agentState' | 'createInteraction' | 'updateInteraction'>;
@@ -91,7 +102,13 @@ export type AcdEvents = {
   /** Voice: offer the caller a callback now (escalation step). */
   'callback.offer': [{ interactionId: string; queueId: string }];
   /** A 15-minute interval closed (rows for the persistence helper). */
-  interval: [{ start: number; queues: Array<{ queueId: string; stats: QueueStats }>; agents: Array<{ agentId: string; handled: number; talkMs: number; wrapMs: number }> }];
+  interval: [
+    {
+      start: number;
+      queues: Array<{ queueId: string; stats: QueueStats }>;
+      agents: Array<{ agentId: string; handled: number; talkMs: number; wrapMs: number; stateMs: StateDurations; occupancy: number | null }>;
+    },
+  ];
 };
 
 export interface AcdOptions {
@@ -144,6 +161,8 @@ export class Acd extends TypedEmitter<AcdEvents> {
   readonly #live = new Map<string, Live>();
   readonly #work = new Map<string, AgentWork>();
   readonly #stateSince = new Map<string, number>();
+  /** Per agent: time in each state today and in the current 15-minute interval. */
+  readonly #stateTime = new Map<string, { state: AgentState; since: number; today: StateDurations; interval: StateDurations }>();
   readonly #reasons = new Map<string, ReasonCode>(BUILTIN_REASON_CODES.map((r) => [r.id, r]));
   /** Today's records per queue (since site midnight). */
   #records = new Map<string, QueueRecord[]>();
@@ -464,6 +483,16 @@ export class Acd extends TypedEmitter<AcdEvents> {
     return { at: this.now, router: this.router.snapshot(), queues: this.router.queues().map((q) => this.queueRealtime(q.id)) };
   }
 
+  /** Time in each state since site midnight and occupancy = (busy + wrap-up) ÷ (ready + reserved + busy + wrap-up). */
+  agentRealtime(agentId: string): { agentId: string; state: AgentState; reason: string | null; today: StateDurations; occupancy: number | null; handledToday: number } {
+    const a = this.#agentOr404(agentId);
+    this.#rollDay();
+    const t = this.#stateTime.get(agentId);
+    const today = t ? { ...t.today } : zeroDurations();
+    if (t) today[t.state] += this.now - t.since;
+    return { agentId, state: a.state, reason: a.reason, today, occupancy: occupancy(today), handledToday: a.handledToday };
+  }
+
   /** The shape the status page and /api/status show (api/status.ts). */
   statusSnapshot(): StatusSnapshot {
     const now = this.now;
@@ -570,11 +599,27 @@ export class Acd extends TypedEmitter<AcdEvents> {
     return recordsBetween(this.#recordsOf(queueId), now - this.#windowMs, now + 1);
   }
 
+  #accrue(agentId: string, next: AgentState | null, now: number): void {
+    const t = this.#stateTime.get(agentId);
+    if (t) {
+      t.today[t.state] += now - t.since;
+      t.interval[t.state] += now - t.since;
+      t.since = now;
+      if (next) t.state = next;
+    } else if (next) {
+      this.#stateTime.set(agentId, { state: next, since: now, today: zeroDurations(), interval: zeroDurations() });
+    }
+  }
+
   #rollDay(): void {
     const now = this.#clock.now();
     const day = startOfSiteDay(now, this.#timeZone);
     if (day === this.#dayStart) return;
     this.#dayStart = day;
+    for (const [agentId, t] of this.#stateTime) {
+      this.#accrue(agentId, null, now);
+      t.today = zeroDurations();
+    }
     for (const k of this.#records.keys()) this.#records.set(k, []);
     this.router.resetDaily(now);
   }
@@ -791,6 +836,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
         data: { presence: a.presence, idleSince: a.idleSince, loginAt: a.loginAt, handledToday: a.handledToday, ronaCount: a.ronaCount, busyMs: a.busyMs, busySince: a.busySince },
       });
       this.#stateSince.set(agentId, now);
+      this.#accrue(agentId, a.state, now);
       this.emit('agent.state', { agentId, state: a.state, reason: a.reason, at: now });
     }
     for (const o of batch.offers) this.emit('offer', o);
@@ -814,8 +860,13 @@ export class Acd extends TypedEmitter<AcdEvents> {
         q.settings.sl,
       ),
     }));
+    const now = this.#clock.now();
     const agents = [...this.#work].map(([agentId, w]) => {
-      const row = { agentId, handled: w.intervalHandled, talkMs: w.intervalTalkMs, wrapMs: w.intervalWrapMs };
+      this.#accrue(agentId, null, now);
+      const t = this.#stateTime.get(agentId);
+      const stateMs = t ? t.interval : zeroDurations();
+      if (t) t.interval = zeroDurations();
+      const row = { agentId, handled: w.intervalHandled, talkMs: w.intervalTalkMs, wrapMs: w.intervalWrapMs, stateMs, occupancy: occupancy(stateMs) };
       w.intervalHandled = 0;
       w.intervalTalkMs = 0;
       w.intervalWrapMs = 0;
@@ -823,6 +874,10 @@ export class Acd extends TypedEmitter<AcdEvents> {
     });
     this.emit('interval', { start, queues, agents });
   }
+}
+
+function zeroDurations(): StateDurations {
+  return { 'logged-out': 0, ready: 0, 'not-ready': 0, reserved: 0, busy: 0, 'wrap-up': 0 };
 }
 
 function newWork(): AgentWork {

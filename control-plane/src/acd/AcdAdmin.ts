@@ -136,7 +136,7 @@ export function persistIntervals(acd: Acd, repo: AcdIntervalRepository, onError:
   const handler = (e: AcdEvents['interval'][0]): void => {
     void (async () => {
       for (const q of e.queues) await repo.saveQueue(q.queueId, e.start, q.stats);
-      for (const a of e.agents) if (a.handled || a.talkMs || a.wrapMs) await repo.saveAgent(e.start, a);
+      for (const a of e.agents) if (a.handled || Object.entries(a.stateMs).some(([state, ms]) => state !== 'logged-out' && ms > 0)) await repo.saveAgent(e.start, a);
     })().catch((err: Error) => onError(err));
   };
   acd.on('interval', handler);

@@ -54,6 +54,12 @@ describe('ACD 15-minute intervals (real PostgreSQL)', () => {
     assert.equal(agentRows.length, 1);
     assert.equal(agentRows[0]!.handled, 1);
     assert.equal(Number(agentRows[0]!.talk_ms), 60_000);
+    // Logged in at 08:00:10: ready 0 s (offered at once), reserved 0, busy 60 s, then ready until 08:15.
+    const stateMs = agentRows[0]!.state_ms as Record<string, number>;
+    assert.equal(stateMs.busy, 60_000);
+    assert.equal(stateMs.ready, 15 * 60_000 - 10_000 - 60_000);
+    assert.equal(agentRows[0]!.occupancy, 60_000 / (15 * 60_000 - 10_000));
+    assert.equal(acd.agentRealtime('a').today.busy, 60_000);
     acd.close();
   });
 });

@@ -146,6 +146,10 @@ export function createAcdRouter(admin: AcdAdmin): express.Router {
     await admin.deleteAgent(id(req));
     res.status(204).end();
   });
+  r.get('/agents/:id/stats', (req, res) => {
+    need('agent', id(req));
+    res.json(acd.agentRealtime(id(req)));
+  });
   r.post('/agents/:id/login', (req, res) => {
     need('agent', id(req));
     const body = parse(loginSchema, req.body ?? {});
