@@ -16,6 +16,12 @@ export const STRATEGIES = [
 ] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/** Where voicemail is reached: an extension (digits, * #, +) or a SIP URI. */
+const transferTarget = z
+  .string()
+  .regex(/^(sip:[^\s@]+@\S+|[0-9*#+]{1,32})$/, { message: 'expected an extension (digits, *, #, +) or a sip:user@host URI' })
+  .default('*98');
+
 const id = z
   .string({ message: 'expected a string id' })
   .min(1, { message: 'must not be empty' })
@@ -41,7 +47,7 @@ export const escalationActionSchema = z.discriminatedUnion('kind', [
   /** Voice: offer the caller a callback (press a key, leave a number, keep the place). */
   z.object({ kind: z.literal('offer-callback') }),
   /** Voice: send to voicemail (the mailbox is a transfer target the switch knows). */
-  z.object({ kind: z.literal('voicemail'), target: z.string().min(1).default('voicemail') }),
+  z.object({ kind: z.literal('voicemail'), target: transferTarget }),
   /** Play a message and hang up (non-voice: close the interaction with this text). */
   z.object({ kind: z.literal('hangup'), message: z.string().min(1).default('We are sorry, no agent is available. Please try again later.') }),
 ]);
@@ -56,7 +62,7 @@ export type EscalationStep = z.infer<typeof escalationStepSchema>;
 
 const exitActionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('overflow'), queueId: id }),
-  z.object({ kind: z.literal('voicemail'), target: z.string().min(1).default('voicemail') }),
+  z.object({ kind: z.literal('voicemail'), target: transferTarget }),
   z.object({ kind: z.literal('hangup'), message: z.string().min(1).default('We are sorry, no agent is available. Please try again later.') }),
 ]);
 

@@ -388,7 +388,10 @@ export class VoiceQueue {
       if (action.kind === 'overflow') return 'overflow';
       await leg.play(this.#prompts.message(action.message));
       await leg.hangup();
-    } catch {
+    } catch (err) {
+      // The caller left first, or the switch refused the transfer: never leave a caller in silence.
+      this.#log.warn({ legId: leg.id, err: (err as Error).message, action: action.kind }, 'queue exit failed; hanging up');
+      await leg.hangup().catch(() => undefined);
       // the caller left first
     }
     return 'hangup';

@@ -35,7 +35,7 @@ export async function seedAcdDemo(admin: AcdAdmin, agents = 6): Promise<{ queues
         announcements: { everySec: 45, position: true, ewt: true, skippable: true },
         callback: { enabled: true, digit: '*', autoOnAbandon: false, callerId: '+18005550100' },
         maxWaitSec: 900,
-        maxWaitAction: { kind: 'voicemail', target: 'voicemail' },
+        maxWaitAction: { kind: 'voicemail', target: '*98' },
       },
     }),
     queueSchema.parse({ id: 'billing', name: 'Billing', strategy: 'best-skill-match', settings: { skills: [{ skillId: 'billing', minLevel: 1 }], wrapUp: { mode: 'auto', seconds: 10, maxExtensionSec: 0 } } }),

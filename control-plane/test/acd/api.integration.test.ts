@@ -62,6 +62,9 @@ describe('ACD REST routes (real PostgreSQL)', function () {
     r = await call('POST', '/queues', { id: 'bad', name: 'Bad', settings: { escalation: [{ afterSec: 30, action: { kind: 'overflow', queueId: 'nowhere' } }] } });
     assert.equal(r.status, 400);
     assert.deepEqual(r.json.problems, [{ field: 'settings.escalation.0.action.queueId', reason: 'queue nowhere does not exist' }]);
+    r = await call('POST', '/queues', { id: 'bad', name: 'Bad', settings: { maxWaitSec: 60, maxWaitAction: { kind: 'voicemail', target: 'my mailbox' } } });
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.json.problems, [{ field: 'settings.maxWaitAction.target', reason: 'expected an extension (digits, *, #, +) or a sip:user@host URI' }]);
     r = await call('POST', '/agents', { id: 'bob', name: 'Bob', skills: { cooking: 3 } });
     assert.equal(r.status, 400);
     assert.deepEqual(r.json.problems, [{ field: 'skills', reason: 'unknown skill(s): cooking' }]);

@@ -134,4 +134,43 @@ describe('voice ACD on the simulator', function () {
     assert.equal(outcomes.get('+15550000001')?.outcome, 'answered');
     assert.deepEqual([...acd.router.agents()].map((a) => a.state), ['ready', 'ready', 'ready']);
   });
+
+  it('announces position and estimated wait periodically while the caller waits, and max wait sends to voicemail', async () => {
+    const { engine, acd, outcomes } = await setup(
+      [{ id: 'q', name: 'Q', settings: { announcements: { everySec: 30, position: true, ewt: true, skippable: true }, maxWaitSec: 100, maxWaitAction: { kind: 'voicemail', target: 'sip:sales@voicemail.local' } } }],
+      [{ id: 'ann', answerMs: 1000 }],
+    );
+    acd.upsertAgent({ ...acd.router.agent('ann').config });
+    acd.login('ann', false);
+    let legId = '';
+    engine.on('call', (leg) => void (legId ||= leg.id));
+    engine.placeCall({ from: '+15550000001', to: '+18005550100' });
+    engine.placeCall({ from: '+15550000002', to: '+18005550100', at: START + 1000 });
+    await engine.clock.runFor(65_000);
+    const heard = engine.leg(legId)!.promptsHeard.map((p) => p.text).filter((t) => t.includes('in the queue'));
+    assert.deepEqual(heard, ['You are number 1 in the queue.', 'You are number 1 in the queue.'], 'no EWT is announced before any handle time is known');
+    await engine.clock.runFor(60_000);
+    assert.equal(outcomes.get('+15550000001')?.outcome, 'voicemail');
+    assert.equal(engine.stats().transfers, 2);
+  });
+
+  it('auto-callback: a caller who abandons after the short-abandon threshold is called back when an agent is free', async () => {
+    const { engine, acd, sink, outcomes } = await setup(
+      [{ id: 'q', name: 'Q', settings: { callback: { enabled: true, digit: '*', autoOnAbandon: true, callerId: '+18005550100' }, sl: { thresholdSec: 20, target: 0.8, shortAbandonSec: 5 } } }],
+      [{ id: 'ann', answerMs: 1000 }],
+    );
+    engine.setTarget('+15550000001', { outcome: 'answer', ringTimeMs: 2000, talkTimeMs: 10_000 });
+    engine.placeCall({ from: '+15550000001', to: '+18005550100', patienceMs: 30_000 });
+    engine.placeCall({ from: '+15550000002', to: '+18005550100', patienceMs: 3_000 });
+    await engine.clock.runFor(40_000);
+    assert.equal(outcomes.get('+15550000001')?.outcome, 'abandoned');
+    assert.equal(outcomes.get('+15550000002')?.outcome, 'abandoned');
+    const callbacks = sink.interactionEvents.filter((e) => e.type === 'callback.requested');
+    assert.equal(callbacks.length, 1, 'only the caller who waited past the short-abandon threshold');
+    assert.equal(callbacks[0]!.data!.number, '+15550000001');
+    acd.login('ann');
+    await engine.clock.runFor(30_000);
+    assert.ok(sink.types(callbacks[0]!.interactionId).includes('callback.dialled'));
+    assert.ok(sink.types(callbacks[0]!.interactionId).includes('ended'));
+  });
 });
