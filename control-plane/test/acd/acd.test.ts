@@ -153,3 +153,39 @@ describe('Acd service (manual clock)', () => {
     assert.equal(acd.router.interaction(c2.interactionId)!.phase, 'offered', 'second chat once voice ends');
   });
 });
+
+describe('Acd priorities', () => {
+  it('ageing raises a waiting interaction step by step up to the cap, so it overtakes newer higher-priority work', () => {
+    const clock = new ManualClock();
+    const acd = new Acd({ clock, events: new MemorySink(), logger: silentLogger() });
+    acd.upsertQueue(queue({ id: 'q', name: 'Q', settings: { ageing: { everySec: 60, step: 10, max: 25 } } }));
+    acd.upsertAgent(agent({ id: 'a', name: 'A' }));
+    const old = acd.enqueue({ requirements: requirementsSchema.parse({ queueId: 'q', priority: 0 }) }).interactionId;
+    clock.advance(60_000);
+    assert.equal(acd.router.interaction(old)!.priority, 10);
+    clock.advance(60_000);
+    assert.equal(acd.router.interaction(old)!.priority, 20);
+    clock.advance(600_000);
+    assert.equal(acd.router.interaction(old)!.priority, 25, 'capped at max');
+    const fresh = acd.enqueue({ requirements: requirementsSchema.parse({ queueId: 'q', priority: 20 }) }).interactionId;
+    acd.login('a');
+    assert.equal(acd.router.interaction(old)!.phase, 'offered');
+    assert.equal(acd.router.interaction(fresh)!.phase, 'waiting');
+    acd.close();
+  });
+
+  it('VIP adds the queue boost: a VIP at priority 0 goes before a regular caller at 10 with the default boost of 20', () => {
+    const clock = new ManualClock();
+    const acd = new Acd({ clock, events: new MemorySink(), logger: silentLogger() });
+    acd.upsertQueue(queue({ id: 'q', name: 'Q' }));
+    acd.upsertAgent(agent({ id: 'a', name: 'A' }));
+    const regular = acd.enqueue({ requirements: requirementsSchema.parse({ queueId: 'q', priority: 10 }) }).interactionId;
+    clock.advance(1000);
+    const vip = acd.enqueue({ requirements: requirementsSchema.parse({ queueId: 'q', priority: 0, vip: true }) }).interactionId;
+    acd.login('a');
+    assert.equal(acd.router.interaction(vip)!.phase, 'offered');
+    assert.equal(acd.router.interaction(regular)!.phase, 'waiting');
+    assert.equal(acd.position(regular), 1);
+    acd.close();
+  });
+});
