@@ -325,6 +325,8 @@ export class Acd extends TypedEmitter<AcdEvents> {
       return { accepted: false, interactionId: id, reason: 'empty', action: q.settings.fullAction };
     }
     this.#events.createInteraction(row);
+    // The IVR may have created the row already (same id): make sure the queue columns are set.
+    this.#events.updateInteraction(id, { state: 'queued', queueId: r.queueId, priority: r.priority, queuedAt: enqueuedAt, ...(req.customerRef ? { customerRef: req.customerRef } : {}) });
     this.#events.interactionEvent({
       interactionId: id,
       type: 'queued',
