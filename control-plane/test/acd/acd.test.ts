@@ -189,3 +189,40 @@ describe('Acd priorities', () => {
     acd.close();
   });
 });
+
+describe('Acd escalation widening the pool', () => {
+  it('add-skills and add-queue-agents let other agents take the interaction at the configured second', () => {
+    const clock = new ManualClock();
+    const acd = new Acd({ clock, events: new MemorySink(), logger: silentLogger() });
+    acd.upsertQueue(queue({ id: 'billing', name: 'Billing', settings: { skills: [{ skillId: 'billing', minLevel: 1 }] } }));
+    acd.upsertQueue(
+      queue({
+        id: 'vip',
+        name: 'VIP',
+        settings: {
+          skills: [{ skillId: 'vip', minLevel: 5 }],
+          escalation: [
+            { afterSec: 20, action: { kind: 'add-skills', skills: [{ skillId: 'senior', minLevel: 7 }] } },
+            { afterSec: 40, action: { kind: 'add-queue-agents', queueId: 'billing' } },
+          ],
+        },
+      }),
+    );
+    acd.upsertAgent(agent({ id: 'senior', name: 'Senior', skills: { senior: 8 } }));
+    acd.upsertAgent(agent({ id: 'biller', name: 'Biller', skills: { billing: 2 } }));
+    acd.login('biller');
+    const first = acd.enqueue({ requirements: requirementsSchema.parse({ queueId: 'vip' }) }).interactionId;
+    clock.advance(10_000);
+    acd.login('senior');
+    assert.equal(acd.router.interaction(first)!.phase, 'waiting', 'neither agent has the VIP skill');
+    clock.advance(10_000);
+    assert.deepEqual([...acd.router.interaction(first)!.offeredTo], ['senior'], 'seniors join at 20 s');
+    acd.accept(first, 'senior');
+    const second = acd.enqueue({ requirements: requirementsSchema.parse({ queueId: 'vip' }) }).interactionId;
+    clock.advance(39_999);
+    assert.equal(acd.router.interaction(second)!.phase, 'waiting', 'the billing agent is not eligible yet');
+    clock.advance(1);
+    assert.deepEqual([...acd.router.interaction(second)!.offeredTo], ['biller'], 'billing agents join at 40 s');
+    acd.close();
+  });
+});
