@@ -127,6 +127,12 @@ describe('ACD REST routes (real PostgreSQL)', function () {
     assert.equal(rows[0]!.outcome, 'answered');
     const types = (await t.db('interaction_events').where({ interaction_id: id }).orderBy('id')).map((e: { type: string }) => e.type);
     assert.deepEqual(types, ['queued', 'offered', 'offer.rejected', 'offered', 'answered', 'ended']);
+    const iv = await call('GET', '/queues/help/intervals?from=yesterday');
+    assert.equal(iv.status, 400);
+    assert.deepEqual(iv.json.problems, [{ field: 'from', reason: 'expected epoch milliseconds' }, { field: 'to', reason: 'required (epoch milliseconds)' }]);
+    assert.equal((await call('GET', '/queues/help/intervals?from=0&to=9999999999999')).status, 200);
+    const stats = await call('GET', `/agents/${second}/stats`);
+    assert.equal(stats.json.handledToday, 1);
     const snap = await call('GET', '/snapshot');
     assert.ok(Array.isArray((snap.json.queues as unknown[])));
   });

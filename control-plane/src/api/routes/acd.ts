@@ -121,7 +121,8 @@ export function createAcdRouter(admin: AcdAdmin): express.Router {
   });
   r.get('/queues/:id/intervals', async (req, res) => {
     need('queue', id(req));
-    const range = parse(z.object({ from: z.coerce.number().int(), to: z.coerce.number().int() }), req.query);
+    const epochMs = z.string({ message: 'required (epoch milliseconds)' }).regex(/^\d+$/, { message: 'expected epoch milliseconds' }).transform(Number);
+    const range = parse(z.object({ from: epochMs, to: epochMs }), req.query);
     res.json(await admin.intervals.queueIntervals(id(req), range.from, range.to));
   });
 
