@@ -99,8 +99,12 @@ export class AgentRec {
     this.applyConfig(config);
   }
 
+  /** Channels this agent can ever take (capacity above 0). */
+  channels: Channel[] = [];
+
   applyConfig(config: AgentConfig): void {
     this.config = config;
+    this.channels = CHANNELS.filter((ch) => config.capacity[ch] > 0);
     this.skills = new Map(Object.entries(config.skills));
     this.languages = new Set(config.languages);
   }
@@ -831,7 +835,7 @@ export class Router {
   }
 
   #reindex(a: AgentRec): void {
-    for (const ch of CHANNELS) {
+    for (const ch of a.channels) {
       const want = a.offerable(ch);
       const has = a.indexed.has(ch);
       if (want === has) continue;
