@@ -133,6 +133,11 @@ interface Live {
   callback: { number: string } | null;
   customerRef: string | null;
   from: string;
+  /** Hold time so far and the start of the current hold (agent desktop / API). */
+  holdMs: number;
+  heldSince: number | null;
+  /** The statistics record created when it was answered. */
+  record: QueueRecord | null;
 }
 
 interface AgentWork {
@@ -334,7 +339,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
       queueId: r.queueId,
       data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt, customerRef: req.customerRef ?? null },
     });
-    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.callerNumber ?? req.customerRef ?? '' };
+    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.callerNumber ?? req.customerRef ?? '', holdMs: 0, heldSince: null, record: null };
     this.#live.set(id, live);
     this.#scheduleWaitingTimers(live, q, 0);
     const batch = this.router.enqueue(
@@ -360,6 +365,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     this.#events.updateInteraction(interactionId, { state: 'connected', agentId, answeredAt: now, queueId: live.queueId });
     const rec: QueueRecord = { queueId: live.queueId, enqueuedAt: live.enqueuedAt, answeredAt: now, agentId };
     this.#recordsOf(live.queueId).push(rec);
+    live.record = rec;
     this.#work.get(agentId)!.lastRecord = rec;
     this.#apply(batch, agentId);
     this.emit('interaction.connected', { interactionId, agentId, queueId: live.queueId, channel: live.channel });
@@ -378,19 +384,43 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const now = this.now;
     this.#live.delete(interactionId);
     const w = this.#work.get(res.agentId)!;
-    const talk = live.answeredAt !== null ? now - live.answeredAt : 0;
-    if (w.lastRecord) w.lastRecord.talkMs = talk;
-    if (w.lastRecord) w.lastRecord.holdMs = 0;
+    if (live.heldSince !== null) live.holdMs += now - live.heldSince;
+    const hold = live.holdMs;
+    const talk = live.answeredAt !== null ? now - live.answeredAt - hold : 0;
+    const rec = live.record;
+    if (rec) {
+      rec.talkMs = talk;
+      rec.holdMs = hold;
+      w.lastRecord = rec; // wrap-up time that follows belongs to this one
+    }
     w.handled++;
     w.talkMs += talk;
     w.intervalHandled++;
     w.intervalTalkMs += talk;
-    this.#events.interactionEvent({ interactionId, type: 'ended', at: now, queueId: live.queueId, agentId: res.agentId, data: { cause, outcome: 'answered', talkMs: talk } });
+    this.#events.interactionEvent({ interactionId, type: 'ended', at: now, queueId: live.queueId, agentId: res.agentId, data: { cause, outcome: 'answered', talkMs: talk, holdMs: hold } });
     this.#events.updateInteraction(interactionId, { state: res.wrapUp ? 'wrap-up' : 'ended', outcome: 'answered', endedAt: now });
     if (res.wrapUp) this.#startWrap(res.agentId, live.queueId, interactionId);
     else if (w.lastRecord) w.lastRecord.wrapMs = 0;
     this.#apply(res, res.agentId);
     this.emit('interaction.ended', { interactionId, queueId: live.queueId, outcome: 'answered' });
+  }
+
+  /** The agent put the customer on hold (counted in AHT as hold, not talk). */
+  hold(interactionId: string): void {
+    const live = this.#liveOr404(interactionId);
+    const i = this.router.interaction(interactionId);
+    if (i?.phase !== 'connected') throw new AcdError('conflict', `interaction ${interactionId} is not connected`);
+    if (live.heldSince !== null) throw new AcdError('conflict', `interaction ${interactionId} is already on hold`);
+    live.heldSince = this.now;
+    this.#events.interactionEvent({ interactionId, type: 'held', at: this.now, queueId: live.queueId, agentId: i.agentId });
+  }
+
+  retrieve(interactionId: string): void {
+    const live = this.#liveOr404(interactionId);
+    if (live.heldSince === null) throw new AcdError('conflict', `interaction ${interactionId} is not on hold`);
+    live.holdMs += this.now - live.heldSince;
+    live.heldSince = null;
+    this.#events.interactionEvent({ interactionId, type: 'retrieved', at: this.now, queueId: live.queueId, agentId: this.router.interaction(interactionId)?.agentId ?? null });
   }
 
   /** The customer left while waiting or being offered (abandon). */
@@ -554,7 +584,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     for (const l of lives) {
       const i = this.router.interaction(l.id);
       if (!i) continue;
-      const live: Live = { id: i.id, queueId: i.queueId, channel: i.channel, enqueuedAt: i.enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: l.callback ? { number: l.callback } : null, customerRef: l.customerRef, from: l.customerRef ?? '' };
+      const live: Live = { id: i.id, queueId: i.queueId, channel: i.channel, enqueuedAt: i.enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: l.callback ? { number: l.callback } : null, customerRef: l.customerRef, from: l.customerRef ?? '', holdMs: 0, heldSince: null, record: null };
       this.#live.set(i.id, live);
       if (i.phase === 'connected') live.answeredAt = now;
       else this.#scheduleWaitingTimers(live, this.router.queueConfig(i.queueId), l.stepsInQueue);

@@ -37,15 +37,20 @@ describe('Acd service (manual clock)', () => {
     assert.deepEqual(sink.types(interactionId), ['queued', 'offered', 'offer.rejected', 'offered']);
   });
 
-  it('wrap-up: auto ready after the queue wrap-up time; extension bounded by the max', () => {
-    const { acd, clock } = make();
+  it('wrap-up: auto ready after the queue wrap-up time; extension bounded by the max; hold counted in AHT', () => {
+    const { acd, clock, sink } = make();
     acd.upsertQueue(queue({ id: 'q', name: 'Q', settings: { wrapUp: { mode: 'auto', seconds: 30, maxExtensionSec: 20 } } }));
     acd.upsertAgent(agent({ id: 'a', name: 'A' }));
     acd.login('a');
     const r = acd.enqueue({ requirements: req({ queueId: 'q' }) });
     acd.accept(r.interactionId, 'a');
     assert.equal(acd.router.agent('a').state, 'busy');
-    clock.advance(60_000);
+    clock.advance(40_000);
+    acd.hold(r.interactionId);
+    assert.throws(() => acd.hold(r.interactionId), /already on hold/);
+    clock.advance(15_000);
+    acd.retrieve(r.interactionId);
+    clock.advance(5_000);
     acd.complete(r.interactionId);
     assert.equal(acd.router.agent('a').state, 'wrap-up');
     acd.extendWrapUp('a', 15);
@@ -56,7 +61,8 @@ describe('Acd service (manual clock)', () => {
     assert.equal(acd.router.agent('a').state, 'ready');
     const today = acd.queueRealtime('q').today;
     assert.equal(today.answered, 1);
-    assert.equal(today.ahtMs, 60_000 + 45_000, 'AHT = talk + hold + wrap-up');
+    assert.equal(today.ahtMs, 45_000 + 15_000 + 45_000, 'AHT = talk + hold + wrap-up');
+    assert.equal(sink.types(r.interactionId).filter((t) => t === 'held' || t === 'retrieved').length, 2);
   });
 
   it('escalation fires at the configured second, not before', () => {

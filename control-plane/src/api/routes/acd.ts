@@ -224,6 +224,15 @@ export function createAcdRouter(admin: AcdAdmin): express.Router {
     acd.complete(id(req), cause);
     res.json({ id: id(req), phase: 'ended' });
   });
+  /** Hold / retrieve (agent desktop): hold time is counted apart from talk time in AHT. */
+  r.post('/interactions/:id/hold', (req, res) => {
+    acd.hold(id(req));
+    res.json({ id: id(req), held: true });
+  });
+  r.post('/interactions/:id/retrieve', (req, res) => {
+    acd.retrieve(id(req));
+    res.json({ id: id(req), held: false });
+  });
   /** The customer left (closed the chat) before an agent took it. */
   r.post('/interactions/:id/abandon', (req, res) => {
     voiceGuard(id(req));
