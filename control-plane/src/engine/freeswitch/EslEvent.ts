@@ -1,0 +1,137 @@
+/**
+ * One FreeSWITCH event. A real event carries 100–250 headers (3–12 KB) and a handler
+ * reads five of them, so plain events are parsed lazily: `get(name)` finds the line,
+ * URL-decodes that one value and caches it; `headers()` parses everything when asked.
+ */
+import type { EslFrame } from './EslParser.js';
+
+export class EslEvent {
+  /** Header text (event-plain) or null for JSON events. */
+  readonly #text: string | null;
+  #json: Record<string, string> | null;
+  #cache: Map<string, string | undefined> | null = null;
+  #all: Record<string, string> | null = null;
+  /** The event's own body (e.g. a BACKGROUND_JOB result), '' when none. */
+  readonly body: string;
+
+  private constructor(text: string | null, json: Record<string, string> | null, body: string) {
+    this.#text = text;
+    this.#json = json;
+    this.body = body;
+  }
+
+  static fromPlain(content: string): EslEvent {
+    const split = content.indexOf('\n\n');
+    const headText = split === -1 ? content : content.slice(0, split);
+    let body = '';
+    if (split !== -1) {
+      const lengthAt = findLine(headText, 'Content-Length');
+      if (lengthAt !== undefined) {
+        const n = Number(lengthAt);
+        const rest = content.slice(split + 2);
+        // Content-Length counts bytes; the body is almost always ASCII, so compare in bytes only when needed.
+        body = Buffer.byteLength(rest) === n ? rest : Buffer.from(rest).subarray(0, n).toString('utf8');
+      }
+    }
+    return new EslEvent(headText, null, body);
+  }
+
+  static fromJson(content: string): EslEvent {
+    const parsed: unknown = JSON.parse(content);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('ESL JSON event is not an object');
+    const json: Record<string, string> = {};
+    for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+      if (typeof v === 'string') json[k] = v;
+      else if (typeof v === 'number' || typeof v === 'boolean') json[k] = String(v);
+    }
+    const body = json._body ?? '';
+    delete json._body;
+    return new EslEvent(null, json, body);
+  }
+
+  /** Builds an event from already-decoded headers (tests, synthetic events). */
+  static fromHeaders(headers: Record<string, string>, body = ''): EslEvent {
+    return new EslEvent(null, { ...headers }, body);
+  }
+
+  get name(): string {
+    return this.get('Event-Name') ?? '';
+  }
+
+  /** The decoded value of the first header with this name. */
+  get(name: string): string | undefined {
+    if (this.#json) return this.#json[name];
+    if (this.#all) return this.#all[name];
+    let cache = this.#cache;
+    if (cache === null) {
+      cache = new Map();
+      this.#cache = cache;
+    } else if (cache.has(name)) {
+      return cache.get(name);
+    }
+    const raw = findLine(this.#text as string, name);
+    const value = raw === undefined ? undefined : decodeValue(raw);
+    cache.set(name, value);
+    return value;
+  }
+
+  /** Every header, decoded. */
+  headers(): Readonly<Record<string, string>> {
+    if (this.#json) return this.#json;
+    if (!this.#all) {
+      const all: Record<string, string> = {};
+      const text = this.#text as string;
+      for (const line of text.split('\n')) {
+        const colon = line.indexOf(': ');
+        if (colon <= 0) continue;
+        const key = line.slice(0, colon);
+        if (!(key in all)) all[key] = decodeValue(line.slice(colon + 2));
+      }
+      this.#all = all;
+    }
+    return this.#all;
+  }
+
+  /** Channel variables (`variable_*` headers) without the prefix. */
+  variables(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.headers())) {
+      if (k.startsWith('variable_')) out[k.slice(9)] = v;
+    }
+    return out;
+  }
+}
+
+/** The raw value of header `name` in a header block, without parsing the block. */
+function findLine(text: string, name: string): string | undefined {
+  const needle = name + ': ';
+  let at: number;
+  if (text.startsWith(needle)) at = 0;
+  else {
+    const found = text.indexOf('\n' + needle);
+    if (found === -1) return undefined;
+    at = found + 1;
+  }
+  const start = at + needle.length;
+  const eol = text.indexOf('\n', start);
+  return text.slice(start, eol === -1 ? text.length : eol);
+}
+
+/** Decodes a URL-encoded header value; a value that is not valid percent-encoding is kept as is. */
+export function decodeValue(raw: string): string {
+  if (raw.indexOf('%') === -1) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The event carried by a frame (`text/event-plain` or `text/event-json`), or null. */
+export function eventOfFrame(frame: EslFrame): EslEvent | null {
+  const type = frame.headers['Content-Type'];
+  if (!frame.body) return null;
+  if (type === 'text/event-plain') return EslEvent.fromPlain(frame.body.toString('utf8'));
+  if (type === 'text/event-json') return EslEvent.fromJson(frame.body.toString('utf8'));
+  return null;
+}
