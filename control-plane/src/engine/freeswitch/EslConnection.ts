@@ -113,8 +113,8 @@ export class EslConnection extends TypedEmitter<EslConnectionEventMap> {
     this.#firstReady = null;
   }
 
-  /** Drops the socket as if the network failed (tests, operator "reconnect now"). */
-  dropForTest(): void {
+  /** Drops the socket as if the network failed (heartbeat watchdog, tests); reconnects as usual. */
+  drop(): void {
     this.#channel?.close('dropped');
   }
 

@@ -13,7 +13,7 @@ interface Base {
 export type FsEvent =
   | (Base & { type: 'BACKGROUND_JOB'; jobUuid: string; ok: boolean; result: string })
   | (Base & { type: 'HEARTBEAT'; coreUuid: string; sessions: number; maxSessions: number; sessionsPerSecond: number; idleCpu: number })
-  | (Base & { type: 'CHANNEL_EXECUTE' | 'CHANNEL_EXECUTE_COMPLETE'; application: string; applicationUuid: string; response: string })
+  | ExecuteEvent
   | (Base & { type: 'CHANNEL_HANGUP' | 'CHANNEL_HANGUP_COMPLETE'; cause: string; disposition: string })
   | (Base & { type: 'CHANNEL_BRIDGE' | 'CHANNEL_UNBRIDGE'; otherUuid: string })
   | (Base & { type: 'CHANNEL_ANSWER' | 'CHANNEL_CREATE' | 'CHANNEL_DESTROY' | 'CHANNEL_PROGRESS' })
@@ -21,6 +21,13 @@ export type FsEvent =
   | (Base & { type: 'RECORD_STOP'; path: string; recordMs: number | null })
   | (Base & { type: 'AVMD'; phase: 'start' | 'beep' | 'stop'; beepStatus: string })
   | (Base & { type: 'OTHER'; name: string });
+
+export interface ExecuteEvent extends Base {
+  type: 'CHANNEL_EXECUTE' | 'CHANNEL_EXECUTE_COMPLETE';
+  application: string;
+  applicationUuid: string;
+  response: string;
+}
 
 export type FsEventType = FsEvent['type'];
 
