@@ -162,7 +162,7 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
 
   async stop(): Promise<void> {
     this.#started = false;
-    await this.#server.close(false);
+    this.#server.close(false);
     for (const n of this.#nodes) {
       n.downTimer?.cancel();
       n.heartbeatTimer?.cancel();
@@ -193,6 +193,13 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
     const node = nodeId ? this.#nodes.find((n) => n.id === nodeId) : this.#nodes.find((n) => n.status === 'up');
     if (!node) throw new EngineUnavailableError(nodeId ? `no FreeSWITCH node ${nodeId}` : 'no FreeSWITCH node is up');
     return node.conn.api(command);
+  }
+
+  /** Runs `bgapi <command>` on a node and resolves with the job's result. */
+  async bgapi(command: string, timeoutMs: number, nodeId?: string): Promise<string> {
+    const node = nodeId ? this.#nodes.find((n) => n.id === nodeId) : this.#nodes.find((n) => n.status === 'up');
+    if (!node) throw new EngineUnavailableError(nodeId ? `no FreeSWITCH node ${nodeId}` : 'no FreeSWITCH node is up');
+    return node.conn.bgapi(command, timeoutMs);
   }
 
   // ---- originate -------------------------------------------------------------

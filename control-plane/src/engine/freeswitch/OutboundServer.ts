@@ -56,11 +56,12 @@ export class OutboundServer {
   }
 
   /** Stops accepting calls. Live legs keep their sockets unless `dropLive`. */
-  async close(dropLive = false): Promise<void> {
+  close(dropLive = false): void {
     const server = this.#server;
     this.#server = null;
     if (dropLive) for (const s of this.#sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    // close() stops accepting at once; its callback would wait for every live call's socket.
+    server?.close();
   }
 
   #accept(socket: Socket): void {
