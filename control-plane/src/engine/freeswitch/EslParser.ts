@@ -54,6 +54,11 @@ export class EslParser {
     return this.#pendingBytes - this.#offset;
   }
 
+  /** True between frames only: false while part of a frame (header or body) has arrived. */
+  get atFrameBoundary(): boolean {
+    return this.#headers === null && this.bufferedBytes === 0;
+  }
+
   /** Feeds one chunk; delivers every frame it completes. Throws EslProtocolError on garbage. */
   push(chunk: Buffer): void {
     if (this.#failed) throw this.#failed;
