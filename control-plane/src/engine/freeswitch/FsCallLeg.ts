@@ -116,6 +116,8 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
     const answerState = d.get('Answer-State');
     this.#state = answerState === 'answered' || answerState === 'early' ? 'answered' : 'ringing';
     if (answerState === 'answered') this.#state = 'answered';
+    // The dialplan sets playback_terminators=none before the socket; no need to set it again.
+    this.#terminators = d.get('variable_playback_terminators') ?? null;
     this.#log = o.logger.child({ callId: this.id, node: this.nodeId });
     this.ended = new Promise<HangupEvent>((resolve) => {
       this.#resolveEnded = resolve;
