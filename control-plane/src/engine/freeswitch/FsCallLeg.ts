@@ -331,13 +331,16 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
   }
 
   async hangup(cause = 'NORMAL_CLEARING'): Promise<void> {
-    if (this.#hangup) return;
     if (!HANGUP_CAUSE.test(cause)) throw new UnsafeValueError(`hangup cause ${JSON.stringify(cause)}`, 'must be a Q.850 cause name such as NORMAL_CLEARING');
+    if (this.#hangup) return;
     this.#hangupRequested = true;
     try {
       await this.api(`uuid_kill ${this.id} ${cause}`, 'hangup');
     } catch (err) {
       if (!(err instanceof CallGoneError)) throw err;
+      // FreeSWITCH no longer has the channel: it is over, whatever we missed.
+      this.finish(cause, 'local');
+      return;
     }
     // The hang-up events normally follow at once; if the socket stays silent, end the leg ourselves.
     const quiet = await Promise.race([this.ended.then(() => false), this.#clock.sleep(HANGUP_WAIT_MS).then(() => true)]);
