@@ -1,0 +1,78 @@
+/**
+ * The inbound connection's guarantees against a scripted server: replies stay matched
+ * to their commands even after a timeout, the password is checked, reconnect delays are
+ * capped and jittered.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { SystemClock } from '../../../src/clock.js';
+import { silentLogger } from '../../../src/logger.js';
+import { EngineUnavailableError, MediaTimeoutError } from '../../../src/engine/errors.js';
+import { EslAuthError, EslConnection } from '../../../src/engine/freeswitch/EslConnection.js';
+import { apiFrame, okReply } from './frames.js';
+
+/** A tiny ESL server: asks for auth, accepts `lab-secret`, answers api commands via `answer`. */
+async function server(answer: (command: string, socket: Socket) => void): Promise<{ port: number; server: Server }> {
+  const srv = createServer((socket) => {
+    let buf = '';
+    socket.write('Content-Type: auth/request\n\n');
+    socket.on('data', (d) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n\n'); i !== -1; i = buf.indexOf('\n\n')) {
+        const cmd = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (cmd.startsWith('auth ')) socket.write(okReply(cmd === 'auth lab-secret' ? '+OK accepted' : '-ERR invalid'));
+        else if (cmd.startsWith('event ')) socket.write(okReply('+OK event listener enabled plain'));
+        else answer(cmd, socket);
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const addr = srv.address();
+  return { port: addr && typeof addr === 'object' ? addr.port : 0, server: srv };
+}
+
+function connection(port: number, password = 'lab-secret'): EslConnection {
+  return new EslConnection({ host: '127.0.0.1', port, password, clock: new SystemClock(), logger: silentLogger(), events: ['HEARTBEAT'], commandTimeoutMs: 100, reconnect: { initialMs: 20, maxMs: 50 } });
+}
+
+describe('ESL inbound connection', () => {
+  it('a timed-out command keeps its place: its late reply is dropped, the next command gets its own', async () => {
+    let pendingSlow: Socket | null = null;
+    const { port, server: srv } = await server((cmd, socket) => {
+      if (cmd === 'api slow') pendingSlow = socket;
+      else if (cmd === 'api fast') {
+        socket.write(apiFrame('slow result\n'));
+        socket.write(apiFrame('fast result\n'));
+      }
+    });
+    const conn = connection(port);
+    await conn.start();
+    await assert.rejects(conn.api('slow'), (err: unknown) => err instanceof MediaTimeoutError && err.message === 'api slow timed out after 100 ms');
+    assert.ok(pendingSlow);
+    assert.equal(await conn.api('fast'), 'fast result\n');
+    await conn.stop();
+    srv.close();
+  });
+
+  it('a wrong password fails start with a message naming the node', async () => {
+    const { port, server: srv } = await server(() => undefined);
+    const conn = connection(port, 'wrong');
+    await assert.rejects(conn.start(), (err: unknown) => err instanceof EslAuthError && /refused the ESL password \(invalid\)/.test(err.message));
+    await conn.stop();
+    srv.close();
+  });
+
+  it('commands while disconnected fail at once with EngineUnavailableError', async () => {
+    const conn = connection(1);
+    await assert.rejects(conn.api('status'), (err: unknown) => err instanceof EngineUnavailableError && /is not connected \(command status not sent\)/.test(err.message));
+  });
+
+  it('reconnect delays double up to the cap, with jitter in [50 %, 100 %)', () => {
+    const low = new EslConnection({ host: 'h', port: 1, password: 'p', clock: new SystemClock(), logger: silentLogger(), events: [], reconnect: { initialMs: 100, maxMs: 1000 }, random: () => 0 });
+    const high = new EslConnection({ host: 'h', port: 1, password: 'p', clock: new SystemClock(), logger: silentLogger(), events: [], reconnect: { initialMs: 100, maxMs: 1000 }, random: () => 0.999 });
+    assert.deepEqual([0, 1, 2, 3, 4, 10, 50].map((n) => low.nextDelay(n)), [50, 100, 200, 400, 500, 500, 500]);
+    assert.deepEqual([0, 1, 2, 3, 4, 10].map((n) => high.nextDelay(n)), [100, 200, 400, 800, 1000, 1000]);
+  });
+});
