@@ -20,6 +20,24 @@ export class EslEvent {
     this.body = body;
   }
 
+  /**
+   * From the raw bytes of a `text/event-plain` body. Plain header values are
+   * percent-encoded ASCII, so the header block is read as latin1 (much cheaper than UTF-8
+   * decoding); the event's own body, which may hold raw UTF-8, is decoded as UTF-8.
+   */
+  static fromPlainBuffer(buf: Buffer): EslEvent {
+    const split = buf.indexOf('\n\n', 0, 'latin1');
+    if (split === -1) return new EslEvent(buf.toString('latin1'), null, '');
+    const headText = buf.toString('latin1', 0, split);
+    let body = '';
+    const lengthAt = findLine(headText, 'Content-Length');
+    if (lengthAt !== undefined) {
+      const n = Number(lengthAt);
+      if (Number.isInteger(n) && n > 0) body = buf.toString('utf8', split + 2, Math.min(buf.length, split + 2 + n));
+    }
+    return new EslEvent(headText, null, body);
+  }
+
   static fromPlain(content: string): EslEvent {
     const split = content.indexOf('\n\n');
     const headText = split === -1 ? content : content.slice(0, split);
@@ -131,7 +149,7 @@ export function decodeValue(raw: string): string {
 export function eventOfFrame(frame: EslFrame): EslEvent | null {
   const type = frame.headers['Content-Type'];
   if (!frame.body) return null;
-  if (type === 'text/event-plain') return EslEvent.fromPlain(frame.body.toString('utf8'));
+  if (type === 'text/event-plain') return EslEvent.fromPlainBuffer(frame.body);
   if (type === 'text/event-json') return EslEvent.fromJson(frame.body.toString('utf8'));
   return null;
 }
