@@ -343,7 +343,12 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
       return;
     }
     // The hang-up events normally follow at once; if the socket stays silent, end the leg ourselves.
-    const quiet = await Promise.race([this.ended.then(() => false), this.#clock.sleep(HANGUP_WAIT_MS).then(() => true)]);
+    const wait = new AbortController();
+    const quiet = await Promise.race([
+      this.ended.then(() => false),
+      this.#clock.sleep(HANGUP_WAIT_MS, wait.signal).then(() => true, () => false),
+    ]);
+    wait.abort();
     if (quiet) this.finish(cause, 'local');
   }
 
@@ -526,8 +531,18 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
     let result: MachineDetection = 'unknown';
     try {
       await this.api(`avmd ${this.id} start`, 'detectMachine');
-      const timeout = this.#clock.sleep(options.timeoutMs, options.signal).then(() => 'unknown' as const);
-      result = await Promise.race([beep, timeout, this.ended.then(() => 'unknown' as const)]);
+      const wait = new AbortController();
+      const stopWaiting = (): void => wait.abort(options.signal?.reason);
+      options.signal?.addEventListener('abort', stopWaiting, { once: true });
+      const timeout = this.#clock.sleep(options.timeoutMs, wait.signal).then(() => 'unknown' as const);
+      try {
+        result = await Promise.race([beep, timeout, this.ended.then(() => 'unknown' as const)]);
+      } finally {
+        options.signal?.removeEventListener('abort', stopWaiting);
+        if (!wait.signal.aborted) wait.abort();
+        timeout.catch(() => undefined);
+      }
+      if (options.signal?.aborted) throw abortReason(options.signal);
     } finally {
       this.#avmdWaiters.delete(onBeep);
       if (!this.#hangup) await this.api(`avmd ${this.id} stop`, 'detectMachine').catch(() => undefined);
