@@ -15,6 +15,7 @@ import {
 } from '../../../src/engine/port.js';
 import { FreeSwitchEngine } from '../../../src/engine/freeswitch/FreeSwitchEngine.js';
 import type { FsCallLeg } from '../../../src/engine/freeswitch/FsCallLeg.js';
+import { apiFrame, eventFrame } from './frames.js';
 import { dialOutbound, FakeInboundPeer, fixedWidthIds, scriptOf, waitFor, type PeerOptions, type Script } from './fakeEslPeer.js';
 
 const CALLER = 'c99fcc2e-c0af-4ee7-9e1e-afbe0ab29b24';
@@ -239,6 +240,49 @@ describe('FreeSWITCH engine against recorded traces', function () {
       await assert.rejects(engine.originate({ ...base, to: { kind: 'number', number: '900; drop' } }), /number "900; drop" must be digits/);
       await assert.rejects(engine.originate({ ...base, variables: { 'bad name': '1' } }), /variable name "bad name" must start with a letter/);
       assert.equal(peer.sessions[0]!.received.filter((c) => c.startsWith('bgapi')).length, 0);
+    });
+  });
+
+  describe('originate cancelled or without its socket', () => {
+    const jobReply = (job: string): Buffer => Buffer.from(`Content-Type: command/reply\nReply-Text: +OK Job-UUID: ${job}\nJob-UUID: ${job}\n\n`);
+    const job = (id: string, result: string): Buffer => eventFrame({ 'Event-Name': 'BACKGROUND_JOB', 'Job-UUID': id, 'Job-Command': 'originate' }, result);
+
+    it('an aborted originate kills the ringing leg with ORIGINATOR_CANCEL and rejects with the abort reason', async () => {
+      const base = nodeScript();
+      peer = new FakeInboundPeer(() => ({
+        greeting: base.greeting,
+        steps: [
+          ...base.steps,
+          { recorded: 'bgapi originate x\n\n', reply: [jobReply('job-1')] },
+          { recorded: 'api uuid_kill x\n\n', reply: [apiFrame('+OK\n'), job('job-1', '-ERR ORIGINATOR_CANCEL\n')] },
+        ],
+      }));
+      engine = await startEngine(peer);
+      const controller = new AbortController();
+      const pending = engine.originate({ to: { kind: 'user', user: 'agent7' }, callerId: { number: '1000' }, timeoutMs: 20000, legId: 'leg-cancel-1', signal: controller.signal });
+      await waitFor(() => peer.sessions[0]!.received.some((c) => c.startsWith('bgapi')));
+      controller.abort(new Error('agent went not-ready'));
+      await assert.rejects(pending, /agent went not-ready/);
+      assert.ok(peer.sessions[0]!.received.includes('api uuid_kill leg-cancel-1 ORIGINATOR_CANCEL'));
+    });
+
+    it('answered but its socket never connects: fails with a cause that says so, and the call is killed', async () => {
+      const base = nodeScript();
+      peer = new FakeInboundPeer(() => ({
+        greeting: base.greeting,
+        steps: [
+          ...base.steps,
+          { recorded: 'bgapi originate x\n\n', reply: [jobReply('job-2'), job('job-2', '+OK leg-nosock\n')] },
+          { recorded: 'api uuid_kill x\n\n', reply: [apiFrame('+OK\n')] },
+        ],
+      }));
+      engine = await startEngine(peer, { socketWaitMs: 100 });
+      const err = await engine.originate({ to: { kind: 'user', user: 'agent7' }, callerId: { number: '1000' }, timeoutMs: 20000, legId: 'leg-nosock' }).then(() => null, (e: unknown) => e);
+      assert.ok(err instanceof OriginateError);
+      assert.equal(err.failure, 'failed');
+      assert.equal(err.switchCause, 'SOCKET_TIMEOUT');
+      assert.match(err.message, /did not reach the control plane within 100 ms \(check outboundSocket.advertiseHost\)/);
+      await waitFor(() => peer.sessions[0]!.received.includes('api uuid_kill leg-nosock NORMAL_TEMPORARY_FAILURE'));
     });
   });
 
