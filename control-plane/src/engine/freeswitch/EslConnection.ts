@@ -168,8 +168,10 @@ export class EslConnection extends TypedEmitter<EslConnectionEventMap> {
     socket.once('connect', () => connectTimer.cancel());
     socket.once('close', () => connectTimer.cancel());
     let authRequested: (() => void) | null = null;
-    const authRequest = new Promise<void>((resolve) => {
+    let closedEarly: ((err: Error) => void) | null = null;
+    const authRequest = new Promise<void>((resolve, reject) => {
       authRequested = resolve;
+      closedEarly = reject;
     });
     const channel = new EslChannel(
       socket,
@@ -178,7 +180,10 @@ export class EslConnection extends TypedEmitter<EslConnectionEventMap> {
         onNotice: (frame: EslFrame) => {
           if (frame.headers['Content-Type'] === 'auth/request') authRequested?.();
         },
-        onClose: (error) => this.#onClose(channel, error),
+        onClose: (error) => {
+          closedEarly?.(error ?? new Error('connection closed'));
+          this.#onClose(channel, error);
+        },
       },
       { clock: this.#o.clock, commandTimeoutMs: this.#o.commandTimeoutMs },
     );
@@ -214,7 +219,8 @@ export class EslConnection extends TypedEmitter<EslConnectionEventMap> {
       this.#firstReady?.resolve();
       this.#firstReady = null;
     })().catch((err: unknown) => {
-      log.warn({ node: this.id, err: err instanceof Error ? err.message : String(err) }, 'ESL handshake failed');
+      // While a node is down this repeats on every retry: debug, not warn.
+      log.debug({ node: this.id, err: err instanceof Error ? err.message : String(err) }, 'ESL handshake failed');
       channel.close('handshake failed');
     });
   }

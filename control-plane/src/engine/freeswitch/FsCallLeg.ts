@@ -8,7 +8,7 @@
  * variables, AMD) use `api uuid_*` on the same socket and do not wait behind a prompt.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../clock.js';
+import type { Clock, TimerHandle } from '../../clock.js';
 import { abortReason } from '../../clock.js';
 import { TypedEmitter } from '../../events.js';
 import type { Logger } from '../../logger.js';
@@ -64,6 +64,7 @@ interface Execution {
 /** The channel variable play_and_get_digits writes the digits to. */
 export const COLLECT_VARIABLE = 'ivr_choice';
 const HANGUP_WAIT_MS = 5000;
+const LINGER_WAIT_MS = 3000;
 const HANGUP_CAUSE = /^[A-Z][A-Z0-9_]{1,63}$/;
 
 export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg {
@@ -92,6 +93,7 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
   /** Current playback_terminators; null until we set it. */
   #terminators: string | null = null;
   #mohExecution: string | null = null;
+  #lingerTimer: TimerHandle | null = null;
   #avmdWaiters = new Set<(event: FsEvent & { type: 'AVMD' }) => void>();
 
   constructor(o: FsCallLegOptions) {
@@ -114,8 +116,7 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
     this.destination = d.get('Channel-Destination-Number') ?? d.get('Caller-Destination-Number') ?? '';
     this.variables = Object.freeze(d.variables());
     const answerState = d.get('Answer-State');
-    this.#state = answerState === 'answered' || answerState === 'early' ? 'answered' : 'ringing';
-    if (answerState === 'answered') this.#state = 'answered';
+    this.#state = answerState === 'answered' ? 'answered' : 'ringing';
     // The dialplan sets playback_terminators=none before the socket; no need to set it again.
     this.#terminators = d.get('variable_playback_terminators') ?? null;
     this.#log = o.logger.child({ callId: this.id, node: this.nodeId });
@@ -177,8 +178,13 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
         return;
       }
       case 'CHANNEL_HANGUP':
+        this.finish(e.cause, this.#hangupRequested || e.disposition.startsWith('send_') ? 'local' : 'remote');
+        return;
       case 'CHANNEL_HANGUP_COMPLETE':
         this.finish(e.cause, this.#hangupRequested || e.disposition.startsWith('send_') ? 'local' : 'remote');
+        // The last event that matters: the socket has nothing more to tell us.
+        this.#lingerTimer?.cancel();
+        this.#channel.close('leg ended');
         return;
       case 'RECORD_STOP':
         for (const r of this.#recordings.values()) if (r.path === e.path) r.switchStopped(e.recordMs);
@@ -191,8 +197,16 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
     }
   }
 
-  /** Called when the socket reports the end (disconnect-notice or close). */
-  handleSocketEnd(reason: 'disconnect-notice' | 'closed'): void {
+  /**
+   * Called when the socket reports the end. With `linger`, FreeSWITCH still sends the
+   * final events (CHANNEL_HANGUP_COMPLETE) after the notice, so we wait for them a little.
+   */
+  handleSocketEnd(reason: 'disconnect-notice' | 'linger-notice' | 'closed'): void {
+    if (reason === 'linger-notice' && !this.#channel.closed) {
+      this.#lingerTimer ??= this.#clock.setTimer(LINGER_WAIT_MS, () => this.handleSocketEnd('disconnect-notice'));
+      return;
+    }
+    this.#lingerTimer?.cancel();
     if (!this.#hangup) this.finish(reason === 'closed' ? 'CONNECTION_LOST' : 'NORMAL_CLEARING', this.#hangupRequested ? 'local' : 'remote');
     this.#channel.close('leg ended');
   }

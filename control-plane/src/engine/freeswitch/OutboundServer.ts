@@ -75,7 +75,9 @@ export class OutboundServer {
       {
         onEvent: (e) => (leg ? leg.handleEvent(e) : early.push(e)),
         onNotice: (frame) => {
-          if (frame.headers['Content-Type'] === 'text/disconnect-notice') leg?.handleSocketEnd('disconnect-notice');
+          if (frame.headers['Content-Type'] === 'text/disconnect-notice') {
+            leg?.handleSocketEnd(frame.headers['Content-Disposition'] === 'linger' ? 'linger-notice' : 'disconnect-notice');
+          }
         },
         onClose: () => leg?.handleSocketEnd('closed'),
       },
