@@ -286,6 +286,39 @@ describe('FreeSWITCH engine against recorded traces', function () {
     });
   });
 
+  it('spreads originates to the least loaded node by its HEARTBEAT', async () => {
+    const beat = (sessions: number, idle: number): Buffer =>
+      eventFrame({ 'Event-Name': 'HEARTBEAT', 'Core-UUID': `core-${sessions}`, 'Session-Count': String(sessions), 'Max-Sessions': '1000', 'Idle-CPU': String(idle), 'Session-Per-Sec-Last': '3' });
+    const nodeWith = (sessions: number, idle: number) => (): Script => {
+      const base = nodeScript();
+      const [auth, event] = base.steps;
+      const busy = Buffer.from(`Content-Type: command/reply\nReply-Text: +OK Job-UUID: j-${sessions}\nJob-UUID: j-${sessions}\n\n`);
+      const result = eventFrame({ 'Event-Name': 'BACKGROUND_JOB', 'Job-UUID': `j-${sessions}` }, '-ERR USER_BUSY\n');
+      return {
+        greeting: base.greeting,
+        steps: [auth!, { recorded: event!.recorded, reply: [...event!.reply, beat(sessions, idle)] }, { recorded: 'bgapi originate x\n\n', reply: [busy, result] }],
+      };
+    };
+    peer = new FakeInboundPeer(nodeWith(900, 60));
+    const quiet = new FakeInboundPeer(nodeWith(10, 95));
+    const hot = new FakeInboundPeer(nodeWith(20, 4));
+    await Promise.all([peer.listen(), quiet.listen(), hot.listen()]);
+    engine = new FreeSwitchEngine({
+      nodes: [{ host: '127.0.0.1', port: peer.port, id: 'busy' }, { host: '127.0.0.1', port: quiet.port, id: 'quiet' }, { host: '127.0.0.1', port: hot.port, id: 'hot-cpu' }],
+      password: 'lab-secret',
+      outboundSocket: { host: '127.0.0.1', port: 0 },
+      logger: silentLogger(),
+    });
+    await engine.start();
+    await waitFor(() => engine!.health().nodes.every((n) => n.status === 'up' && n.sessions > 0), 3000, 'three heartbeats');
+    const err = await engine.originate({ to: { kind: 'user', user: 'a1' }, callerId: { number: '1000' }, timeoutMs: 5000 }).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof OriginateError && err.failure === 'busy');
+    const sentTo = [peer, quiet, hot].map((p) => p.sessions[0]!.received.filter((c) => c.startsWith('bgapi')).length);
+    assert.deepEqual(sentTo, [0, 1, 0]);
+    await quiet.close();
+    await hot.close();
+  });
+
   it('peer drops mid-command: the command rejects, the client reconnects, re-subscribes and emits reconnected', async () => {
     let dropped = false;
     peer = new FakeInboundPeer(nodeScript, {
