@@ -8,6 +8,7 @@
  * down: its legs are reported lost (`node.down`) and the other nodes carry on.
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { abortReason, SystemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { TypedEmitter } from '../../events.js';
 import type { Logger } from '../../logger.js';
@@ -34,6 +35,47 @@ export type { FreeSwitchEngineOptions } from './FreeSwitchEngineTypes.js';
 
 /** Events the inbound connection subscribes to (CUSTOM subclasses last). */
 export const INBOUND_EVENTS = ['BACKGROUND_JOB', 'HEARTBEAT', 'CHANNEL_HANGUP_COMPLETE', 'CUSTOM', 'avmd::start', 'avmd::beep', 'avmd::stop'];
+
+export interface LiveChannel {
+  uuid: string;
+  nodeId: string;
+  direction: 'inbound' | 'outbound';
+  /** FreeSWITCH call state: RINGING, EARLY, ACTIVE, HELD … */
+  callState: string;
+  callerNumber: string;
+  destination: string;
+  /** Application running now (socket, playback, bridge …). */
+  application: string;
+  createdEpochS: number;
+}
+
+const channelRowSchema = z.object({
+  uuid: z.string(),
+  direction: z.string(),
+  callstate: z.string().default(''),
+  cid_num: z.string().default(''),
+  dest: z.string().default(''),
+  application: z.string().default(''),
+  created_epoch: z.string().default('0'),
+});
+
+/** `show channels as json` → rows; `{"row_count":0}` (no rows key) is an empty list. */
+export function parseShowChannels(text: string, nodeId: string): LiveChannel[] {
+  const parsed = z.object({ row_count: z.number(), rows: z.array(z.unknown()).optional() }).parse(JSON.parse(text));
+  return (parsed.rows ?? []).map((raw) => {
+    const r = channelRowSchema.parse(raw);
+    return {
+      uuid: r.uuid,
+      nodeId,
+      direction: r.direction === 'outbound' ? 'outbound' : 'inbound',
+      callState: r.callstate,
+      callerNumber: r.cid_num,
+      destination: r.dest,
+      application: r.application,
+      createdEpochS: Number(r.created_epoch) || 0,
+    };
+  });
+}
 
 interface NodeState {
   id: string;
@@ -200,6 +242,27 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
     const node = nodeId ? this.#nodes.find((n) => n.id === nodeId) : this.#nodes.find((n) => n.status === 'up');
     if (!node) throw new EngineUnavailableError(nodeId ? `no FreeSWITCH node ${nodeId}` : 'no FreeSWITCH node is up');
     return node.conn.bgapi(command, timeoutMs);
+  }
+
+  /**
+   * The channels every node that is up reports (`show channels as json`), for the ACD to
+   * resynchronise after `reconnected`. Nodes that fail to answer are listed in `errors`.
+   */
+  async listChannels(): Promise<{ channels: LiveChannel[]; errors: Array<{ nodeId: string; message: string }> }> {
+    const channels: LiveChannel[] = [];
+    const errors: Array<{ nodeId: string; message: string }> = [];
+    await Promise.all(
+      this.#nodes
+        .filter((n) => n.status === 'up')
+        .map(async (n) => {
+          try {
+            channels.push(...parseShowChannels(await n.conn.api('show channels as json'), n.id));
+          } catch (err) {
+            errors.push({ nodeId: n.id, message: err instanceof Error ? err.message : String(err) });
+          }
+        }),
+    );
+    return { channels, errors };
   }
 
   // ---- originate -------------------------------------------------------------

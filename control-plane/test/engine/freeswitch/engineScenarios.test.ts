@@ -13,7 +13,7 @@ import {
   type CallLeg,
   type CallLegEvent,
 } from '../../../src/engine/port.js';
-import { FreeSwitchEngine } from '../../../src/engine/freeswitch/FreeSwitchEngine.js';
+import { FreeSwitchEngine, parseShowChannels } from '../../../src/engine/freeswitch/FreeSwitchEngine.js';
 import type { FsCallLeg } from '../../../src/engine/freeswitch/FsCallLeg.js';
 import { apiFrame, eventFrame } from './frames.js';
 import { dialOutbound, FakeInboundPeer, fixedWidthIds, scriptOf, waitFor, type PeerOptions, type Script } from './fakeEslPeer.js';
@@ -317,6 +317,18 @@ describe('FreeSWITCH engine against recorded traces', function () {
     assert.deepEqual(sentTo, [0, 1, 0]);
     await quiet.close();
     await hot.close();
+  });
+
+  it('lists live channels for resynchronisation (show channels as json, as recorded)', async () => {
+    const recorded = scriptOf('inbound-esl-originate.jsonl');
+    peer = new FakeInboundPeer(() => only(recorded, (r) => r.startsWith('auth') || r.startsWith('event') || r.startsWith('api show channels')));
+    engine = await startEngine(peer);
+    const { channels, errors } = await engine.listChannels();
+    assert.deepEqual(errors, []);
+    assert.deepEqual(channels, [
+      { uuid: 'trace-leg-a', nodeId: 'fs1', direction: 'outbound', callState: 'ACTIVE', callerNumber: 'lead', destination: 'lead', application: 'playback', createdEpochS: 1795299707 },
+    ]);
+    assert.deepEqual(parseShowChannels('{"row_count":0}', 'fs1'), []);
   });
 
   it('peer drops mid-command: the command rejects, the client reconnects, re-subscribes and emits reconnected', async () => {

@@ -4,11 +4,12 @@
  * capped and jittered.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { SystemClock } from '../../../src/clock.js';
 import { silentLogger } from '../../../src/logger.js';
 import { EngineUnavailableError, MediaTimeoutError } from '../../../src/engine/errors.js';
 import { EslAuthError, EslConnection } from '../../../src/engine/freeswitch/EslConnection.js';
+import { EslChannel } from '../../../src/engine/freeswitch/EslChannel.js';
 import { apiFrame, okReply } from './frames.js';
 
 /** A tiny ESL server: asks for auth, accepts `lab-secret`, answers api commands via `answer`. */
@@ -23,6 +24,7 @@ async function server(answer: (command: string, socket: Socket) => void): Promis
         buf = buf.slice(i + 2);
         if (cmd.startsWith('auth ')) socket.write(okReply(cmd === 'auth lab-secret' ? '+OK accepted' : '-ERR invalid'));
         else if (cmd.startsWith('event ')) socket.write(okReply('+OK event listener enabled plain'));
+        else if (cmd === 'exit') socket.end(okReply('+OK bye'));
         else answer(cmd, socket);
       }
     });
@@ -74,5 +76,23 @@ describe('ESL inbound connection', () => {
     const high = new EslConnection({ host: 'h', port: 1, password: 'p', clock: new SystemClock(), logger: silentLogger(), events: [], reconnect: { initialMs: 100, maxMs: 1000 }, random: () => 0.999 });
     assert.deepEqual([0, 1, 2, 3, 4, 10, 50].map((n) => low.nextDelay(n)), [50, 100, 200, 400, 500, 500, 500]);
     assert.deepEqual([0, 1, 2, 3, 4, 10].map((n) => high.nextDelay(n)), [100, 200, 400, 800, 1000, 1000]);
+  });
+
+  it('stops writing when the socket buffer is full instead of growing it without bound', async () => {
+    // A peer that never reads: the kernel buffers fill, then Node's write buffer grows.
+    const srv = createServer((socket) => socket.pause());
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const addr = srv.address();
+    const socket = connect(addr && typeof addr === 'object' ? addr.port : 0, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const channel = new EslChannel(socket, { onEvent: () => undefined, onNotice: () => undefined, onClose: () => undefined }, { clock: new SystemClock(), commandTimeoutMs: 50, writeHighWaterBytes: 64 * 1024 });
+    const big = `api echo ${'x'.repeat(60 * 1024)}`;
+    const results = await Promise.allSettled(Array.from({ length: 400 }, () => channel.send(big, 'api echo')));
+    const refused = results.map((r) => (r.status === 'rejected' ? (r.reason as unknown) : null)).filter((e): e is EngineUnavailableError => e instanceof EngineUnavailableError);
+    assert.ok(refused.length > 0, 'some commands were refused');
+    assert.match(refused[0]!.message, /api echo: ESL write buffer is full \(\d+ bytes waiting\)/);
+    assert.ok(socket.writableLength < 64 * 1024 + 2 * big.length, `write buffer stayed bounded (${socket.writableLength})`);
+    channel.close();
+    srv.close();
   });
 });
