@@ -464,7 +464,9 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
       if (node.status === 'up') return;
       const lost: string[] = [];
       for (const [id, leg] of this.#legs) {
-        if (this.#legNode.get(id) === node.id && leg.state !== 'ended') lost.push(id);
+        // A leg that arrived before the node's Core-UUID was known carries the Core-UUID instead of the id.
+        const on = this.#legNode.get(id);
+        if ((on === node.id || (node.coreUuid !== '' && on === node.coreUuid)) && leg.state !== 'ended') lost.push(id);
       }
       this.#log.error({ node: node.id, lostLegs: lost.length }, 'FreeSWITCH node is down; its calls are reported lost');
       for (const id of lost) this.#legs.get(id)?.lose('NODE_DOWN');
