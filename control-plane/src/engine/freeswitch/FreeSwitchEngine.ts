@@ -315,7 +315,7 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
     const command = `originate ${this.buildOriginate(request, legId)}`;
     const signal = request.signal;
     if (signal?.aborted) throw abortReason(signal);
-    const node = this.#pickNode();
+    const node = this.#pickNode(request.near);
     if (this.#awaitingSocket.has(legId) || this.#legs.has(legId)) throw new MediaCommandError('originate', `leg id ${legId} is already in use`);
     const log = this.#log.child({ callId: legId, node: node.id });
     let socketArrived!: (leg: FsCallLeg) => void;
@@ -369,7 +369,15 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
   }
 
   /** Least loaded node that is up: sessions (plus originates in flight) per capacity, then idle CPU. */
-  #pickNode(): NodeState {
+  #pickNode(near?: CallLeg): NodeState {
+    if (near) {
+      const nodeId = this.#legNode.get(near.id);
+      const node = this.#nodes.find((n) => n.id === nodeId || (n.coreUuid !== '' && n.coreUuid === nodeId));
+      if (node) {
+        if (node.status !== 'up') throw new EngineUnavailableError(`FreeSWITCH node ${node.id} carrying leg ${near.id} is down`);
+        return node;
+      }
+    }
     const up = this.#nodes.filter((n) => n.status === 'up');
     if (up.length === 0) throw new EngineUnavailableError(`no FreeSWITCH node is up (${this.#nodes.map((n) => `${n.id}: ${n.detail ?? n.status}`).join('; ')})`);
     const score = (n: NodeState): number => {

@@ -512,6 +512,9 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
     this.#assertLive('bridge');
     if (other.state === 'ended') throw new CallGoneError(other.id, `bridge: call leg ${other.id} has hung up`);
     assertUuid(other.id, 'other leg id');
+    if (other instanceof FsCallLeg && other.nodeId !== this.nodeId) {
+      throw new MediaCommandError('bridge', `legs ${this.id} and ${other.id} are on different FreeSWITCH nodes (${this.nodeId}, ${other.nodeId}); originate the other leg on the same node`);
+    }
     await this.api(`uuid_bridge ${this.id} ${other.id}`, 'bridge');
     this.markBridged(other.id);
     if (other instanceof FsCallLeg) other.markBridged(this.id);

@@ -288,7 +288,7 @@ describe('FreeSWITCH engine against recorded traces', function () {
 
   it('spreads originates to the least loaded node by its HEARTBEAT', async () => {
     const beat = (sessions: number, idle: number): Buffer =>
-      eventFrame({ 'Event-Name': 'HEARTBEAT', 'Core-UUID': `core-${sessions}`, 'Session-Count': String(sessions), 'Max-Sessions': '1000', 'Idle-CPU': String(idle), 'Session-Per-Sec-Last': '3' });
+      eventFrame({ 'Event-Name': 'HEARTBEAT', 'Core-UUID': `00000000-0000-0000-0000-000000000${sessions}`.slice(-36), 'Session-Count': String(sessions), 'Max-Sessions': '1000', 'Idle-CPU': String(idle), 'Session-Per-Sec-Last': '3' });
     const nodeWith = (sessions: number, idle: number) => (): Script => {
       const base = nodeScript();
       const [auth, event] = base.steps;
@@ -296,7 +296,7 @@ describe('FreeSWITCH engine against recorded traces', function () {
       const result = eventFrame({ 'Event-Name': 'BACKGROUND_JOB', 'Job-UUID': `j-${sessions}` }, '-ERR USER_BUSY\n');
       return {
         greeting: base.greeting,
-        steps: [auth!, { recorded: event!.recorded, reply: [...event!.reply, beat(sessions, idle)] }, { recorded: 'bgapi originate x\n\n', reply: [busy, result] }],
+        steps: [auth!, { recorded: event!.recorded, reply: [...event!.reply, beat(sessions, idle)] }, { recorded: 'bgapi originate x\n\n', reply: [busy, result] }, { recorded: 'bgapi originate x\n\n', reply: [busy, result] }],
       };
     };
     peer = new FakeInboundPeer(nodeWith(900, 60));
@@ -315,6 +315,14 @@ describe('FreeSWITCH engine against recorded traces', function () {
     assert.ok(err instanceof OriginateError && err.failure === 'busy');
     const sentTo = [peer, quiet, hot].map((p) => p.sessions[0]!.received.filter((c) => c.startsWith('bgapi')).length);
     assert.deepEqual(sentTo, [0, 1, 0]);
+
+    // A caller on the busy node: the agent's leg must go there too, or they cannot be bridged.
+    const incoming = new Promise<CallLeg>((resolve) => engine!.once('call', resolve));
+    await dialOutbound(engine.outboundPort, scriptOf('outbound-socket-caller-abandons.jsonl'), { rewrite: [['92a5a26f-26b3-41f9-b1e7-fbcff1fe6ada', '00000000-0000-0000-0000-000000000900']] });
+    const caller = await incoming;
+    await engine.originate({ to: { kind: 'user', user: 'a1' }, callerId: { number: '1000' }, timeoutMs: 5000, near: caller }).catch(() => undefined);
+    const sentAfter = [peer, quiet, hot].map((p) => p.sessions[0]!.received.filter((c) => c.startsWith('bgapi')).length);
+    assert.deepEqual(sentAfter, [1, 1, 0]);
     await quiet.close();
     await hot.close();
   });
