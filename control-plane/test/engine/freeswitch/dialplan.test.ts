@@ -138,6 +138,7 @@ describe('deployable FreeSWITCH configuration', () => {
     const internal = readFileSync(join(ROOT, 'freeswitch-conf/sip_profiles/internal.xml'), 'utf8');
     assert.match(internal, /name="auth-calls" value="true"/);
     assert.match(internal, /name="accept-blind-reg" value="false"/);
+    assert.doesNotMatch(internal, /<param name="apply-(register|inbound)-acl"/, 'an ACL match would skip digest auth for agents');
     const external = readFileSync(join(ROOT, 'freeswitch-conf/sip_profiles/external.xml'), 'utf8');
     assert.match(external, /name="context" value="public"/);
     assert.match(external, /name="apply-inbound-acl" value="trunks"/);
