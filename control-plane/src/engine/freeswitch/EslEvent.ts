@@ -6,36 +6,43 @@
 import type { EslFrame } from './EslParser.js';
 
 export class EslEvent {
-  /** Header text (event-plain) or null for JSON events. */
-  readonly #text: string | null;
+  /** Header text (event-plain given as a string), or null. */
+  #text: string | null;
+  /** Header bytes (event-plain as received) and where the header block ends, or null. */
+  readonly #buf: Buffer | null;
+  readonly #end: number;
   #json: Record<string, string> | null;
   #cache: Map<string, string | undefined> | null = null;
   #all: Record<string, string> | null = null;
   /** The event's own body (e.g. a BACKGROUND_JOB result), '' when none. */
   readonly body: string;
 
-  private constructor(text: string | null, json: Record<string, string> | null, body: string) {
+  private constructor(text: string | null, json: Record<string, string> | null, body: string, buf: Buffer | null = null, end = 0) {
     this.#text = text;
     this.#json = json;
     this.body = body;
+    this.#buf = buf;
+    this.#end = end;
   }
 
   /**
-   * From the raw bytes of a `text/event-plain` body. Plain header values are
-   * percent-encoded ASCII, so the header block is read as latin1 (much cheaper than UTF-8
-   * decoding); the event's own body, which may hold raw UTF-8, is decoded as UTF-8.
+   * From the raw bytes of a `text/event-plain` body, without turning the 3–12 KB header
+   * block into a string: `get` searches the bytes (plain header values are
+   * percent-encoded ASCII) and decodes only the value it finds. The event's own body,
+   * which may hold raw UTF-8, is decoded as UTF-8.
    */
   static fromPlainBuffer(buf: Buffer): EslEvent {
     const split = buf.indexOf('\n\n', 0, 'latin1');
-    if (split === -1) return new EslEvent(buf.toString('latin1'), null, '');
-    const headText = buf.toString('latin1', 0, split);
+    const end = split === -1 ? buf.length : split;
     let body = '';
-    const lengthAt = findLine(headText, 'Content-Length');
-    if (lengthAt !== undefined) {
-      const n = Number(lengthAt);
-      if (Number.isInteger(n) && n > 0) body = buf.toString('utf8', split + 2, Math.min(buf.length, split + 2 + n));
+    if (split !== -1) {
+      const lengthAt = findLineInBuffer(buf, end, 'Content-Length');
+      if (lengthAt !== undefined) {
+        const n = Number(lengthAt);
+        if (Number.isInteger(n) && n > 0) body = buf.toString('utf8', split + 2, Math.min(buf.length, split + 2 + n));
+      }
     }
-    return new EslEvent(headText, null, body);
+    return new EslEvent(null, null, body, buf, end);
   }
 
   static fromPlain(content: string): EslEvent {
@@ -87,7 +94,7 @@ export class EslEvent {
     } else if (cache.has(name)) {
       return cache.get(name);
     }
-    const raw = findLine(this.#text as string, name);
+    const raw = this.#buf ? findLineInBuffer(this.#buf, this.#end, name) : findLine(this.#text as string, name);
     const value = raw === undefined ? undefined : decodeValue(raw);
     cache.set(name, value);
     return value;
@@ -98,6 +105,7 @@ export class EslEvent {
     if (this.#json) return this.#json;
     if (!this.#all) {
       const all: Record<string, string> = {};
+      if (this.#text === null && this.#buf) this.#text = this.#buf.toString('latin1', 0, this.#end);
       const text = this.#text as string;
       for (const line of text.split('\n')) {
         const colon = line.indexOf(': ');
@@ -118,6 +126,28 @@ export class EslEvent {
     }
     return out;
   }
+}
+
+const needles = new Map<string, Buffer>();
+
+/** The raw value of header `name` in the first `end` bytes of `buf`, searched natively. */
+function findLineInBuffer(buf: Buffer, end: number, name: string): string | undefined {
+  let needle = needles.get(name);
+  if (!needle) {
+    needle = Buffer.from(`\n${name}: `, 'latin1');
+    if (needles.size < 4096) needles.set(name, needle);
+  }
+  let start: number;
+  if (buf.length >= needle.length - 1 && buf.compare(needle, 1, needle.length, 0, needle.length - 1) === 0) {
+    start = needle.length - 1;
+  } else {
+    const at = buf.indexOf(needle);
+    if (at === -1 || at >= end) return undefined;
+    start = at + needle.length;
+  }
+  let eol = buf.indexOf(0x0a, start);
+  if (eol === -1 || eol > end) eol = end;
+  return buf.toString('latin1', start, eol);
 }
 
 /** The raw value of header `name` in a header block, without parsing the block. */
