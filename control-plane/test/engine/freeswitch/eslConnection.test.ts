@@ -36,7 +36,7 @@ async function server(answer: (command: string, socket: Socket) => void): Promis
 }
 
 function connection(port: number, password = 'lab-secret'): EslConnection {
-  return new EslConnection({ host: '127.0.0.1', port, password, clock: new SystemClock(), logger: silentLogger(), events: ['HEARTBEAT'], commandTimeoutMs: 100, reconnect: { initialMs: 20, maxMs: 50 } });
+  return new EslConnection({ host: '127.0.0.1', port, password, clock: new SystemClock(), logger: silentLogger(), events: ['HEARTBEAT'], commandTimeoutMs: 3000, reconnect: { initialMs: 20, maxMs: 50 } });
 }
 
 describe('ESL inbound connection', () => {
@@ -51,7 +51,7 @@ describe('ESL inbound connection', () => {
     });
     const conn = connection(port);
     await conn.start();
-    await assert.rejects(conn.api('slow'), (err: unknown) => err instanceof MediaTimeoutError && err.message === 'api slow timed out after 100 ms');
+    await assert.rejects(conn.api('slow', 100), (err: unknown) => err instanceof MediaTimeoutError && err.message === 'api slow timed out after 100 ms');
     assert.ok(pendingSlow);
     assert.equal(await conn.api('fast'), 'fast result\n');
     await conn.stop();
