@@ -75,7 +75,7 @@ export const profileSchema = z
         start: z.number().int().min(1, { message: 'expected at least 1 call per second' }),
         step: z.number().int().min(0).default(0),
         stepSeconds: z.number().int().min(1).default(5),
-        max: z.number().int().min(1),
+        max: z.number().int().min(1, { message: 'expected at least 1 call per second' }),
       })
       .refine((r) => r.max >= r.start, { message: 'max must be at least start', path: ['max'] }),
     durationSeconds: z.number().min(1).max(3600, { message: 'expected at most 3600 s (one hour)' }),
