@@ -57,7 +57,7 @@ export async function runProfile(profile: Profile, ctx: RunContext, extra: Parti
 }
 
 export const FIND_MAX_METHOD =
-  'RFC 7501/7502 style: constant-rate trials of fixed duration; the rate rises by rate.step from rate.start until a pass criterion breaks or rate.max is reached, then a binary search between the last passing and the first failing rate down to findMax.resolution';
+  'RFC 7501/7502 style: constant-rate trials of fixed duration; the rate rises by findMax.step (or rate.step) from findMax.start (or rate.start) until a pass criterion breaks or the maximum is reached, then a binary search between the last passing and the first failing rate down to findMax.resolution';
 
 /**
  * The search itself: step up from `start` by `step` until a trial fails or `max` is
@@ -100,11 +100,14 @@ export async function findMax(profile: Profile, ctx: RunContext, extra: Partial<
   const attempt = async (rate: number): Promise<boolean> => {
     const t = await trial(profile, ctx, `trial-${String(steps.length + 1).padStart(2, '0')}-${rate}cps`, { ...extra, constantRate: rate, durationSeconds: seconds }, `${rate} calls/s constant`);
     summaries.set(rate, t);
+    await writeReport(t.dir, { summary: t.summary });
     steps.push({ rate, verdict: t.summary.verdict, failedPercent: t.summary.totals.failedPercent, p99SetupMs: t.summary.setupMs.p99, dir: path.relative(ctx.outDir, t.dir) });
     ctx.log(`find-max: ${rate} calls/s → ${t.summary.verdict}`);
     return t.summary.verdict === 'pass';
   };
-  const lastPass = await searchMaxRate(profile.rate.start, profile.rate.step || profile.rate.start, profile.rate.max, profile.findMax.resolution, attempt);
+  const fm = profile.findMax;
+  const start = fm.start ?? profile.rate.start;
+  const lastPass = await searchMaxRate(start, fm.step ?? (profile.rate.step || start), fm.max ?? profile.rate.max, fm.resolution, attempt);
   const best = summaries.get(lastPass ?? -1) ?? summaries.get(steps[0]!.rate)!;
   const report: RunReport = {
     summary: { ...best.summary, verdict: lastPass === null ? 'fail' : 'pass' },

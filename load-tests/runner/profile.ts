@@ -97,8 +97,15 @@ export const profileSchema = z
         minCalls: z.number().int().min(1).default(1),
       })
       .default({ maxFailedPercent: 0.1, minCalls: 1 }),
+    /** --find-max: trial length, resolution, and optionally its own start/step/max (else rate's). */
     findMax: z
-      .strictObject({ trialSeconds: z.number().min(1).default(10), resolution: z.number().int().min(1).default(1) })
+      .strictObject({
+        trialSeconds: z.number().min(1).default(10),
+        resolution: z.number().int().min(1).default(1),
+        start: z.number().int().min(1, { message: 'expected at least 1 call per second' }).optional(),
+        step: z.number().int().min(1, { message: 'expected at least 1 call per second' }).optional(),
+        max: z.number().int().min(1, { message: 'expected at least 1 call per second' }).optional(),
+      })
       .default({ trialSeconds: 10, resolution: 1 }),
     compare: z
       .strictObject({ staticTarget: z.strictObject({ host: ip, port: port.default(5060), service: z.string().min(1).optional() }) })

@@ -18,7 +18,7 @@ function niceMax(v: number): number {
 }
 
 export function lineChart(title: string, yLabel: string, lines: Line[], width = 640, height = 220): string {
-  const m = { l: 56, r: 12, t: 28, b: 36 };
+  const m = { l: 56, r: 12, t: 40, b: 36 };
   const w = width - m.l - m.r;
   const h = height - m.t - m.b;
   const xs = lines.flatMap((l) => l.points.map((p) => p[0]));
@@ -56,8 +56,8 @@ export function lineChart(title: string, yLabel: string, lines: Line[], width = 
       pen = true;
     }
     if (d) parts.push(`<path d="${d}" fill="none" stroke="${line.color}" stroke-width="1.8"/>`);
-    const lx = m.l + w - 110 * (lines.length - li);
-    parts.push(`<rect x="${lx}" y="8" width="10" height="10" fill="${line.color}"/><text x="${lx + 14}" y="17">${esc(line.name)}</text>`);
+    const lx = m.l + w - 90 * (lines.length - li);
+    parts.push(`<rect x="${lx}" y="22" width="10" height="10" fill="${line.color}"/><text x="${lx + 14}" y="31">${esc(line.name)}</text>`);
   });
   if (ys.length === 0) parts.push(`<text x="${m.l + w / 2}" y="${m.t + h / 2}" text-anchor="middle" fill="#888">no data</text>`);
   parts.push('</svg>');
