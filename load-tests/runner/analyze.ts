@@ -166,22 +166,24 @@ export async function analyzeTrial(profile: Profile, run: TrialRun, rateLabel: s
   });
 
   // Time series, one bucket per second since the trial started.
-  const buckets = new Map<number, { cps: number; concurrent: number; failures: number; lat: number[] }>();
+  // Counts (new calls, failures) add up; concurrent calls take each process's last value
+  // in the second, summed over processes.
+  const buckets = new Map<number, { cps: number; concurrent: Map<number, number>; failures: number; lat: number[] }>();
   const bucket = (t: number) => {
-    const k = Math.max(0, Math.round(t));
+    const k = Math.max(0, Math.floor(t));
     let b = buckets.get(k);
-    if (!b) buckets.set(k, (b = { cps: 0, concurrent: 0, failures: 0, lat: [] }));
+    if (!b) buckets.set(k, (b = { cps: 0, concurrent: new Map(), failures: 0, lat: [] }));
     return b;
   };
   const setup: number[] = [];
-  for (const l of loaded) {
+  loaded.forEach((l, index) => {
     const info = SCENARIOS[l.result.spec.scenario]!;
     for (const row of l.stats) {
       const b = bucket(row.time - t0);
       b.failures += num(row, 'FailedCall(P)');
       if (info.role === 'uac') {
-        b.cps += num(row, 'CallRate(P)');
-        b.concurrent += num(row, 'CurrentCall');
+        b.cps += num(row, 'OutgoingCall(P)');
+        b.concurrent.set(index, num(row, 'CurrentCall'));
       }
     }
     const timers = new Set(info.setupTimers ?? []);
@@ -191,13 +193,19 @@ export async function analyzeTrial(profile: Profile, run: TrialRun, rateLabel: s
       setup.push(s.valueMs);
       bucket(start + s.atMs / 1000 - t0).lat.push(s.valueMs);
     }
-  }
+  });
+  const lastConcurrent = new Map<number, number>();
   const series: SeriesPoint[] = [...buckets.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([t, b]) => ({
+    .map(([t, b]) => {
+      // A process with no row in this second keeps its previous value.
+      for (const [i, v] of b.concurrent) lastConcurrent.set(i, v);
+      return [t, b, [...lastConcurrent.values()].reduce((x, y) => x + y, 0)] as const;
+    })
+    .map(([t, b, concurrent]) => ({
       t,
-      cps: round(b.cps, 2),
-      concurrent: b.concurrent,
+      cps: b.cps,
+      concurrent,
       failures: b.failures,
       p50: b.lat.length ? percentile(b.lat, 50) : null,
       p95: b.lat.length ? percentile(b.lat, 95) : null,

@@ -24,6 +24,8 @@ export interface SippSpec {
   /** Calls per second for this process and its ramp (uac only). */
   rate?: { start: number; step: number; stepSeconds: number; max: number; periodMs: number };
   maxCalls?: number;
+  /** -l: most simultaneous calls (uac only); SIPp's default (3 × -d × rate) would throttle long scripts. */
+  maxConcurrent?: number;
   callLengthMs: number;
   /** SIPp's own global timeout, seconds. */
   timeoutSeconds: number;
@@ -69,6 +71,7 @@ export function sippArgs(spec: SippSpec): string[] {
       }
     }
     if (spec.maxCalls !== undefined) args.push('-m', String(spec.maxCalls));
+    if (spec.maxConcurrent !== undefined) args.push('-l', String(spec.maxConcurrent));
   }
   for (const [k, v] of Object.entries(spec.vars ?? {})) args.push('-set', k, v);
   if (spec.auth) args.push('-au', spec.auth.username, '-ap', spec.auth.password);

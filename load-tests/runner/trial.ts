@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { assertAllowedAddress } from './addresses.js';
+import { TargetAddressError, assertAllowedAddress } from './addresses.js';
 import type { Profile } from './profile.js';
 import { SCENARIOS } from './scenarios.js';
 import { SippProcess, describeCommand, type SippResult, type SippSpec } from './sipp.js';
@@ -85,6 +85,8 @@ export function planTrial(profile: Profile, opts: Pick<TrialOptions, 'constantRa
       service: m.service,
       rate: { ...rate, periodMs: Math.max(1, Math.round(1000 / share)) },
       maxCalls: Math.max(1, Math.ceil(profile.maxCalls * share)),
+      // Room for every call the rate can have in flight: scripted waits (up to ~10 s) + talk.
+      maxConcurrent: Math.ceil(rate.max * share * (profile.callLengthMs / 1000 + 12)) + 10,
     };
     if (m.scenario === 'trunk-register' && creds) spec.auth = creds;
     if (profile.target.kind === 'selftest') {
@@ -136,9 +138,18 @@ async function scrape(url: string): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function assertNamespaceExists(namespace: string): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  const list = await new Promise<string>((resolve) => execFile('ip', ['netns', 'list'], (err, out) => resolve(err ? '' : out)));
+  if (!list.split('\n').some((l) => l.split(/\s/)[0] === namespace)) {
+    throw new TargetAddressError(`network.namespace: no network namespace "${namespace}" exists (see \`ip netns list\`); create it and its link to the switch first`);
+  }
+}
+
 export async function runTrial(profile: Profile, opts: TrialOptions): Promise<TrialRun> {
   const log = opts.log ?? (() => {});
   const plan = planTrial(profile, opts);
+  if (profile.network.namespace) await assertNamespaceExists(profile.network.namespace);
   const duration = opts.durationSeconds ?? profile.durationSeconds;
   await mkdir(opts.dir, { recursive: true });
   const commands = [...plan.uas, ...plan.uac].map(describeCommand);

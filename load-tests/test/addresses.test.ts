@@ -73,3 +73,21 @@ describe('load target addresses', () => {
     assert.throws(() => planTrial(profile, {}), /uac-1-tollfraud-invite: local address: 203\.0\.113\.9 is not a loopback address/);
   });
 });
+
+describe('network namespaces', () => {
+  it('refuses to run in a namespace that does not exist', async () => {
+    const { runTrial } = await import('../runner/trial.js');
+    const profile = parseProfile('t', {
+      name: 't',
+      target: { kind: 'sip', host: '10.77.0.2', port: 5060 },
+      network: { namespace: 'sb-load-no-such-ns', localHost: '10.77.0.1', peerHost: '10.77.0.1' },
+      rate: { start: 1, max: 1 },
+      durationSeconds: 1,
+      mix: [{ scenario: 'caller-ivr', weight: 1 }],
+    });
+    await assert.rejects(runTrial(profile, { dir: '/nonexistent-never-created', mediaDir: '/nonexistent' }), {
+      name: 'TargetAddressError',
+      message: 'network.namespace: no network namespace "sb-load-no-such-ns" exists (see `ip netns list`); create it and its link to the switch first',
+    });
+  });
+});

@@ -31,6 +31,7 @@ describe('SIPp process bounds', function () {
     assert.equal(at('-rp'), '1333', '3/4 of the rate: 2 calls per 1.333 s');
     assert.equal(at('-r'), '2');
     assert.equal(at('-timeout'), `${10 + 13 + 5}s`);
+    assert.equal(at('-l'), String(Math.ceil(2 * 0.75 * (0.5 + 12)) + 10), 'room for every call in flight');
     assert.equal(sippArgs(reg!)[sippArgs(reg!).indexOf('-m') + 1], '25');
     assert.ok(!describeCommand(reg!).includes('hunter2'), 'the password never reaches the report');
     assert.match(describeCommand(reg!), /-au trunk1 -ap \*{6}/);
