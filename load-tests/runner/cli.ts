@@ -10,6 +10,7 @@ import { TargetAddressError } from './addresses.js';
 import { loadEnv } from './config.js';
 import { ComparisonUnavailableError, DEFAULT_REPORTS_DIR, compare, findMax, reportDirName, runProfile, type ProfileOutcome } from './load.js';
 import { ProfileError, loadProfile, type Profile } from './profile.js';
+import { OutputDirError } from './trial.js';
 
 function kv(o: ProfileOutcome, prefix = ''): string {
   const s = o.report.summary;
@@ -96,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`${kv(o)} report=${o.dir}`);
     return s.verdict === 'pass' ? 0 : 1;
   } catch (err) {
-    if (err instanceof ComparisonUnavailableError || err instanceof TargetAddressError) {
+    if (err instanceof ComparisonUnavailableError || err instanceof TargetAddressError || err instanceof OutputDirError) {
       console.error(err.message);
       return 2;
     }

@@ -3,12 +3,16 @@
  * time, and hand their output to the analysis. Answering processes start first; callers
  * stop taking new calls at the end of the duration and are killed at the deadline.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TargetAddressError, assertAllowedAddress } from './addresses.js';
 import type { Profile } from './profile.js';
 import { SCENARIOS } from './scenarios.js';
 import { SippProcess, describeCommand, type SippResult, type SippSpec } from './sipp.js';
+
+export class OutputDirError extends Error {
+  override readonly name = 'OutputDirError';
+}
 
 export interface TrialOptions {
   /** Directory for this trial's files. */
@@ -152,6 +156,9 @@ export async function runTrial(profile: Profile, opts: TrialOptions): Promise<Tr
   if (profile.network.namespace) await assertNamespaceExists(profile.network.namespace);
   const duration = opts.durationSeconds ?? profile.durationSeconds;
   await mkdir(opts.dir, { recursive: true });
+  if ((await readdir(opts.dir)).length > 0) {
+    throw new OutputDirError(`${opts.dir} already holds a run; choose another --out (reports are never overwritten)`);
+  }
   const commands = [...plan.uas, ...plan.uac].map(describeCommand);
   await writeFile(path.join(opts.dir, 'commands.txt'), commands.join('\n') + '\n');
 

@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
+import { main } from '../runner/cli.js';
 import { ComparisonUnavailableError, compare, findMax, searchMaxRate } from '../runner/load.js';
 import { prepareMedia } from '../runner/media.js';
 import { parseProfile } from '../runner/profile.js';
@@ -84,6 +85,15 @@ describe('find-max and comparison on loopback SIPp', function () {
       return true;
     });
     await assert.rejects(compare(selftestProfile({}), { outDir: tmp.dir, log: () => {} }, false), ComparisonUnavailableError);
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (m: string) => errors.push(m);
+    try {
+      assert.equal(await main(['--profile', 'selftest', '--compare', '--out', path.join(tmp.dir, 'cli-compare')]), 2);
+    } finally {
+      console.error = orig;
+    }
+    assert.match(errors[0]!, /^comparison mode needs a FreeSWITCH: profile "selftest" must set target\.kind: sip/);
   });
 
   it('runs the same load against both targets and reports the ratio', async () => {

@@ -65,6 +65,12 @@ describe('load runner report on real SIPp output', function () {
     assert.ok(calls >= 5 && calls <= 40, `calls=${calls}`);
   });
 
+  it('never overwrites a report: the same --out again is refused', async () => {
+    const again = await captureMain(['--profile', path.join(tmp.dir, 'report-test.yaml'), '--out', path.join(tmp.dir, 'out')]);
+    assert.equal(again.code, 2);
+    assert.equal(again.err[0], `${runDir} already holds a run; choose another --out (reports are never overwritten)`);
+  });
+
   it('parses the statistics CSV SIPp wrote', async () => {
     const rows = parseStatCsv(await readFile(path.join(runDir, 'uac-1-caller-ivr', 'stat.csv'), 'utf8'));
     assert.ok(rows.length >= 3, 'one row per second plus the final one');
