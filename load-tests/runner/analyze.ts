@@ -113,6 +113,8 @@ interface Loaded {
   events: LogEvent[];
   counts: Record<string, number>;
   problem?: string;
+  /** A fatal SIPp error from errors.log (e.g. no raw socket for RTP, port in use). */
+  fatal?: string;
 }
 
 async function load(result: SippResult): Promise<Loaded> {
@@ -130,6 +132,9 @@ async function load(result: SippResult): Promise<Loaded> {
   if (logs) out.events = parseLoadLog(logs);
   const counts = await readOr(result.files.counts);
   if (counts) out.counts = parseCountsCsv(counts);
+  const errors = await readOr(result.files.errors);
+  const fatal = errors?.split(/\r?\n|(?=\d{4}-\d\d-\d\d\t)/).find((l) => /Can't create raw|Unable to bind|cannot|Can not/i.test(l));
+  if (fatal) out.fatal = fatal.replace(/^\S+\t\S+\t\S+:\s*/, '').trim();
   return out;
 }
 
@@ -148,7 +153,11 @@ export async function analyzeTrial(profile: Profile, run: TrialRun, rateLabel: s
     const exitOk = l.result.exitCode !== null && [0, 1, 97, 99].includes(l.result.exitCode);
     let problem = l.problem;
     if (!problem && l.result.killed) problem = 'still running at the deadline: killed (calls stuck or SIPp hung)';
-    if (!problem && !exitOk) problem = `SIPp exited with ${l.result.exitCode ?? l.result.signal}${l.result.stderr ? `: ${l.result.stderr.split('\n').slice(-1)[0]}` : ''}`;
+    if (!problem && !exitOk) {
+      const why = l.fatal ?? l.result.stderr.split('\n').slice(-1)[0];
+      problem = `SIPp exited with ${l.result.exitCode ?? l.result.signal}${why ? `: ${why}` : ''}`;
+      if (l.fatal && /raw .*socket/i.test(l.fatal)) problem += ' — SIPp plays RTP captures through a raw socket: run as root or `setcap cap_net_raw+ep $(command -v sipp)`';
+    }
     return {
       label: l.result.spec.label,
       scenario: l.result.spec.scenario,
