@@ -8,7 +8,7 @@ import type { Profile } from './profile.js';
 import { SCENARIOS } from './scenarios.js';
 import type { SippResult } from './sipp.js';
 import type { TrialRun } from './trial.js';
-import { num, parseCountsCsv, parseLoadLog, parseRttCsv, parseStatCsv, percentile, type LogEvent, type RttSample, type StatRow } from './parse.js';
+import { num, parseCountsCsv, parseLoadLog, parseRttCsv, parseStatCsv, percentile, sippDurationMs, type LogEvent, type RttSample, type StatRow } from './parse.js';
 
 export interface ProcessSummary {
   label: string;
@@ -184,16 +184,28 @@ export async function analyzeTrial(profile: Profile, run: TrialRun, rateLabel: s
     if (!b) buckets.set(k, (b = { cps: 0, concurrent: new Map(), failures: 0, lat: [] }));
     return b;
   };
+  const spread = (from: number, to: number, add: (second: number, share: number) => void) => {
+    if (to - from <= 0) return add(to, 1);
+    for (let k = Math.floor(Math.max(0, from)); k < to; k++) {
+      const overlap = Math.min(to, k + 1) - Math.max(from, k);
+      if (overlap > 0) add(k, overlap / (to - from));
+    }
+  };
   const setup: number[] = [];
   loaded.forEach((l, index) => {
     const info = SCENARIOS[l.result.spec.scenario]!;
     for (const row of l.stats) {
-      const b = bucket(row.time - t0);
-      b.failures += num(row, 'FailedCall(P)');
-      if (info.role === 'uac') {
-        b.cps += num(row, 'OutgoingCall(P)');
-        b.concurrent.set(index, num(row, 'CurrentCall'));
-      }
+      // Periodic counters cover [row time - ElapsedTime(P), row time]: spread them over the
+      // seconds that interval overlaps, so rows a little over 1 s apart do not alias.
+      const end = row.time - t0;
+      const periodS = sippDurationMs(row.values['ElapsedTime(P)'] ?? '') / 1000;
+      const start = Number.isFinite(periodS) && periodS > 0 ? end - periodS : end;
+      spread(start, end, (k, share) => {
+        const b = bucket(k);
+        b.failures += num(row, 'FailedCall(P)') * share;
+        if (info.role === 'uac') b.cps += num(row, 'OutgoingCall(P)') * share;
+      });
+      if (info.role === 'uac') bucket(end).concurrent.set(index, num(row, 'CurrentCall'));
     }
     const timers = new Set(info.setupTimers ?? []);
     const start = l.stats[0]?.start ?? t0;
@@ -213,9 +225,9 @@ export async function analyzeTrial(profile: Profile, run: TrialRun, rateLabel: s
     })
     .map(([t, b, concurrent]) => ({
       t,
-      cps: b.cps,
+      cps: round(b.cps, 2),
       concurrent,
-      failures: b.failures,
+      failures: round(b.failures, 2),
       p50: b.lat.length ? percentile(b.lat, 50) : null,
       p95: b.lat.length ? percentile(b.lat, 95) : null,
       p99: b.lat.length ? percentile(b.lat, 99) : null,

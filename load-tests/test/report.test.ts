@@ -103,6 +103,8 @@ describe('load runner report on real SIPp output', function () {
     assert.ok(s.series.length >= 3);
     assert.ok(s.series.some((p: { cps: number }) => p.cps > 0));
     assert.ok(s.series.some((p: { concurrent: number }) => p.concurrent > 0));
+    const plotted = s.series.reduce((sum: number, p: { cps: number }) => sum + p.cps, 0);
+    assert.ok(Math.abs(plotted - s.totals.callsOriginated) < 0.5, `the CPS plot accounts for every call: ${plotted} vs ${s.totals.callsOriginated}`);
     assert.equal(s.rate, 'ramp 4 → 8 calls/s, +4 every 1 s');
     const rona = s.processes.find((p: { label: string }) => p.label === 'uac-2-originate');
     assert.equal(countMessages(rona.messageCounts, /_CANCEL_Sent$/), rona.created, 'every RONA offer was cancelled');
