@@ -9,7 +9,7 @@ import { TypedEmitter } from '../events.js';
 import { FlowValidationError, loadFlow } from './loader.js';
 import { pinFlows, type PinnedFlow, type PinnedFlows } from './interpreter.js';
 import type { DeployOutcome, FlowStore } from './FlowStore.js';
-import type { ValidateOptions } from './validator.js';
+import { flowSummary, type ValidateOptions } from './validator.js';
 
 export type FlowRegistryEvents = {
   deployed: [DeployOutcome & { file?: string }];
@@ -18,8 +18,8 @@ export type FlowRegistryEvents = {
 
 export interface FlowRegistryOptions {
   store: FlowStore;
-  /** Queue ids that exist (default: read from the queues table on each deploy). */
-  knownQueues?: () => Promise<Iterable<string>> | Iterable<string>;
+  /** Queue ids that exist (default: read from the queues table on each deploy); undefined: not checked. */
+  knownQueues?: () => Promise<Iterable<string> | undefined> | Iterable<string> | undefined;
   promptExists?: ValidateOptions['promptExists'];
   promptsDescription?: string;
 }
@@ -52,12 +52,20 @@ export class FlowRegistry extends TypedEmitter<FlowRegistryEvents> {
   }
 
   async #deploy(source: string, file: string, by?: string): Promise<DeployOutcome> {
-    const knownQueues = new Set(this.#options.knownQueues ? await this.#options.knownQueues() : await this.#options.store.queueIds());
-    const knownFlows = new Map<string, ReadonlySet<string>>([...this.#flows].map(([id, p]) => [id, new Set(Object.keys(p.flow.nodes))]));
+    const queues = this.#options.knownQueues ? await this.#options.knownQueues() : await this.#options.store.queueIds();
+    const knownQueues = queues ? new Set(queues) : undefined;
+    const summaries = new Map([...this.#flows].map(([id, p]) => [id, flowSummary(p.flow)]));
+    const knownFlows = new Map<string, ReadonlySet<string>>([...summaries].map(([id, s]) => [id, s.nodes]));
+    const knownFlowVariables = new Map<string, ReadonlySet<string>>([...summaries].map(([id, s]) => [id, s.variables]));
     // The flow being deployed may reference itself (goto to its own node by flow id).
-    const first = loadFlow(source, file, { knownQueues, ...this.#promptOptions() });
-    if (first.ok) knownFlows.set(first.flow.id, new Set(Object.keys(first.flow.nodes)));
-    const result = first.ok ? loadFlow(source, file, { knownQueues, knownFlows, ...this.#promptOptions() }) : first;
+    const base: ValidateOptions = { ...(knownQueues ? { knownQueues } : {}), knownFlowVariables, ...this.#promptOptions() };
+    const first = loadFlow(source, file, base);
+    if (first.ok) {
+      const own = flowSummary(first.flow);
+      knownFlows.set(first.flow.id, own.nodes);
+      knownFlowVariables.set(first.flow.id, own.variables);
+    }
+    const result = first.ok ? loadFlow(source, file, { ...base, knownFlows }) : first;
     if (!result.ok) {
       this.emit('refused', { file, problems: result.problems });
       throw new FlowValidationError(result.problems);

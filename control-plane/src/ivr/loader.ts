@@ -180,7 +180,7 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown, locate: Locate, f
     case 'invalid_value':
       return [mk(`${field}${where} is ${JSON.stringify(value)}: ${issue.message.replace(/^Invalid (option|input): /, '')}`, `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`)];
     case 'invalid_format':
-      return [mk(`${field}${where} is ${JSON.stringify(value)}: ${issue.message.startsWith('Invalid') ? 'wrong format' : issue.message}`, issue.message.startsWith('Invalid') ? `match the pattern ${'pattern' in issue ? String(issue.pattern) : ''}` : `fix the value (${issue.message})`)];
+      return [mk(`${field}${where} is ${JSON.stringify(value)}: ${issue.message.startsWith('Invalid') ? 'wrong format' : issue.message}`, issue.message.startsWith('Invalid') ? `match the pattern ${'pattern' in issue ? String(issue.pattern) : ''}` : `change ${field} so that it follows the rule above`)];
     case 'too_small':
     case 'too_big': {
       const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
@@ -188,7 +188,7 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown, locate: Locate, f
       return [mk(`${field}${where} is ${JSON.stringify(value)}: it must be ${bound}${unit}`, `change ${field} to ${bound}${unit}`)];
     }
     case 'invalid_key':
-      return [mk(`key${where} under ${field}: ${issue.issues[0]?.message ?? issue.message}`, 'rename the key', path)];
+      return [mk(`key "${String(path[path.length - 1])}"${where}: ${issue.issues[0]?.message ?? issue.message}`, 'rename the key', path, true)];
     default:
       return [mk(`${field}${where}: ${issue.message}`, 'see docs/ivr.md for this field')];
   }

@@ -17,7 +17,7 @@ import { FlowInterpreter, pinFlows, type IvrRunResult, type PinnedFlow } from '.
 import { loadFlow, formatProblem } from './loader.js';
 import { MockHttpClient } from './http.js';
 import { MemoryCallbackHandoff, MemoryEventSink, MemoryMessageSink, MemorySurveySink, RecordingQueueHandoff } from './memoryServices.js';
-import type { ValidateOptions } from './validator.js';
+import { flowSummary, type ValidateOptions } from './validator.js';
 import type { QueueResult } from './types.js';
 
 const step = z
@@ -109,9 +109,15 @@ export async function runFlowTestFile(testFile: string, options: ValidateOptions
   // First pass without cross-flow checks to learn the ids, then validate with them.
   const firstPass = sources.map((s) => loadFlow(s.source, s.file, validate));
   const knownFlows = new Map<string, Set<string>>();
-  for (const r of firstPass) if (r.ok) knownFlows.set(r.flow.id, new Set(Object.keys(r.flow.nodes)));
+  const knownFlowVariables = new Map<string, Set<string>>();
+  for (const r of firstPass) {
+    if (!r.ok) continue;
+    const summary = flowSummary(r.flow);
+    knownFlows.set(r.flow.id, summary.nodes);
+    knownFlowVariables.set(r.flow.id, summary.variables);
+  }
   for (const s of sources) {
-    const r = loadFlow(s.source, s.file, { ...validate, knownFlows });
+    const r = loadFlow(s.source, s.file, { ...validate, knownFlows, knownFlowVariables });
     if (r.ok) pinned.set(r.flow.id, { flow: r.flow, version: 1 });
     else problems.push(...r.problems.map(formatProblem));
   }

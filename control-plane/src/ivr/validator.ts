@@ -26,6 +26,8 @@ export interface ValidateOptions {
   knownQueues?: ReadonlySet<string>;
   /** Flow id → its node ids; when absent, subflow/goto targets in other flows are not checked. */
   knownFlows?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Flow id → variables it sets: a subflow's variables are defined after it returns. */
+  knownFlowVariables?: ReadonlyMap<string, ReadonlySet<string>>;
   /** Says whether a prompt file exists; when absent, files are not checked. */
   promptExists?: (path: string) => boolean;
   /** Shown in "not found" messages, e.g. the prompts directory. */
@@ -93,10 +95,12 @@ export function validateFlowSemantics(flow: FlowDefinition, options: ValidateOpt
     );
   }
 
-  // Variables: defined by the flow, by a node, or built in.
-  const defined = new Set<string>([...BUILTIN_VARIABLES, ...Object.keys(flow.variables)]);
+  // Variables: defined by the flow, by a node, by a flow it enters, or built in.
+  const defined = new Set<string>([...BUILTIN_VARIABLES, ...flowVariables(flow)]);
   for (const node of Object.values(flow.nodes)) {
-    for (const v of NODE_KINDS.get(node.kind)?.assigns?.(node) ?? []) defined.add(v);
+    for (const ref of NODE_KINDS.get(node.kind)?.flows?.(node) ?? []) {
+      for (const v of options.knownFlowVariables?.get(ref.flow) ?? []) defined.add(v);
+    }
   }
 
   for (const [id, node] of Object.entries(flow.nodes)) {
@@ -164,6 +168,20 @@ export function validateFlowSemantics(flow: FlowDefinition, options: ValidateOpt
     spec.check?.(node, (path, message, hint) => problem([...base, ...path], message, hint));
   }
   return problems;
+}
+
+/** Variables a flow declares or sets in any node. */
+export function flowVariables(flow: FlowDefinition): Set<string> {
+  const out = new Set<string>(Object.keys(flow.variables));
+  for (const node of Object.values(flow.nodes)) {
+    for (const v of NODE_KINDS.get(node.kind)?.assigns?.(node) ?? []) out.add(v);
+  }
+  return out;
+}
+
+/** What other flows' validation needs to know about this one. */
+export function flowSummary(flow: FlowDefinition): { nodes: Set<string>; variables: Set<string> } {
+  return { nodes: new Set(Object.keys(flow.nodes)), variables: flowVariables(flow) };
 }
 
 function startsWith(path: Path, prefix: Path): boolean {
