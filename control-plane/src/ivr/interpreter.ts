@@ -128,12 +128,15 @@ export class FlowInterpreter {
     for (let step = 0; outcome === undefined; step++) {
       if (step >= this.#options.maxSteps) {
         outcome = { kind: 'error', node: nodeId, message: `stopped after ${this.#options.maxSteps} node visits (the flow keeps looping)` };
+        log.error({ node: nodeId }, 'ivr flow stopped: too many node visits');
+        await leg.hangup('NORMAL_TEMPORARY_FAILURE').catch(() => undefined);
         break;
       }
       const node = current.flow.nodes[nodeId];
       const spec = node ? NODE_KINDS.get(node.kind) : undefined;
       if (!node || !spec) {
         outcome = { kind: 'error', node: nodeId, message: `node ${nodeId} is missing from flow ${current.flow.id}` };
+        await leg.hangup('NORMAL_TEMPORARY_FAILURE').catch(() => undefined);
         break;
       }
       if (abort.signal.aborted) {

@@ -27,6 +27,7 @@ export interface SimRunOptions {
   maxSteps?: number;
   from?: string;
   secrets?: Record<string, string>;
+  onCall?: (leg: SimCallLeg) => void;
 }
 
 export interface SimRun {
@@ -64,6 +65,7 @@ export async function runOnSim(flow: FlowDefinition | PinnedFlow, options: SimRu
   let leg: SimCallLeg | undefined;
   engine.on('call', (l) => {
     leg = l as SimCallLeg;
+    options.onCall?.(leg);
     interpreter.run(l, flows, pinnedRoot.flow.id).then((r) => (result = r), (e: unknown) => (failure = e));
   });
   engine.placeCall({ from: options.from ?? '+15551230001', to: '+18005550100', script: options.script ?? [] });

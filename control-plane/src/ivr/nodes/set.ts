@@ -1,4 +1,7 @@
-/** `set` — assign variables (vip, skills, priority, language…). Strings are templates. */
+/**
+ * `set` — assign variables (vip, skills, priority, language…). Strings are templates;
+ * values are set in the order written, so a later value sees an earlier one.
+ */
 import { z } from 'zod';
 import type { NodeKindSpec } from '../types.js';
 import { base, nodeRef, VARIABLE_NAME } from './common.js';
