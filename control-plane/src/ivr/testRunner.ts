@@ -13,7 +13,7 @@ import { SimEngine } from '../engine/sim/SimEngine.js';
 import { SimCallLeg } from '../engine/sim/SimCallLeg.js';
 import type { CallerStep } from '../engine/sim/types.js';
 import { silentLogger } from '../logger.js';
-import { FlowInterpreter, pinFlows, type IvrRunResult, type PinnedFlow } from './interpreter.js';
+import { FlowInterpreter, type IvrRunResult, type PinnedFlow } from './interpreter.js';
 import { loadFlow, formatProblem } from './loader.js';
 import { MockHttpClient } from './http.js';
 import { MemoryCallbackHandoff, MemoryEventSink, MemoryMessageSink, MemorySurveySink, RecordingQueueHandoff } from './memoryServices.js';
