@@ -13,6 +13,7 @@ import { CallGoneError, type CallLeg, type CollectResult, type PlayResult } from
 import { callLogger, type Logger } from '../logger.js';
 import type { InteractionEventType } from '../domainEvents.js';
 import { ExpressionEngine } from './expressions.js';
+import { interactionIdForLeg } from './interactionId.js';
 import { buildPrompts, describePrompt, type PromptSpec } from './nodes/common.js';
 import { NODE_KINDS } from './nodes/index.js';
 import type { FlowDefinition } from './schema.js';
@@ -74,7 +75,7 @@ export interface InterpreterOptions {
   hangupGraceMs?: number;
   /** Prefix for relative prompt files, e.g. `/usr/share/switchboard/prompts`. */
   promptBase?: string;
-  /** The interaction a leg belongs to (default: its `interaction_id` variable, else the leg id). */
+  /** The interaction a leg belongs to (default: interactionIdForLeg, always a uuid). */
   interactionIdFor?: (leg: CallLeg) => string;
 }
 
@@ -99,7 +100,7 @@ export class FlowInterpreter {
     const root = flows.get(rootFlowId);
     if (!root) throw new Error(`flow ${rootFlowId} is not among the pinned flows`);
     const { clock, services } = this.#options;
-    const interactionId = this.#options.interactionIdFor?.(leg) ?? leg.variables.interaction_id ?? leg.id;
+    const interactionId = (this.#options.interactionIdFor ?? interactionIdForLeg)(leg);
     const log = callLogger(this.#options.logger, leg.id, { interactionId, flowId: root.flow.id, flowVersion: root.version });
     const variables: Record<string, unknown> = { language: root.flow.language, ...structuredClone(root.flow.variables), ...initialVariables };
     const path: NodeVisit[] = [];
@@ -196,7 +197,8 @@ export class FlowInterpreter {
         }
       }
     }
-    emit('ivr.ended', { flowId: root.flow.id, version: root.version, outcome, steps: path.length });
+    // The variables travel with the interaction (screen pop, webhooks).
+    emit('ivr.ended', { flowId: root.flow.id, version: root.version, outcome, steps: path.length, variables: { ...variables } });
     log.info({ outcome: outcome.kind, steps: path.length }, 'ivr flow ended');
     return { outcome, path, variables, prompts };
   }

@@ -14,6 +14,9 @@ import { FlowWatcher, deployDirectory } from '../../src/ivr/FlowWatcher.js';
 import { IvrService } from '../../src/ivr/IvrService.js';
 import { createIvrRouter } from '../../src/api/routes/ivr.js';
 import { ApiError } from '../../src/api/errors.js';
+import { EventLog } from '../../src/store/EventLog.js';
+import { eventLogSink } from '../../src/ivr/eventLogSink.js';
+import { interactionIdForLeg } from '../../src/ivr/interactionId.js';
 import { SimEngine } from '../../src/engine/sim/SimEngine.js';
 import { SystemClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
@@ -125,6 +128,46 @@ describe('ivr deploy (real PostgreSQL)', () => {
         [deployed.version, 'support'],
       ],
     );
+  });
+
+  it('node visits reach interaction_events through the EventLog, with the gathered variables at the end', async () => {
+    const eventLog = new EventLog({ db: t.db, logger: silentLogger(), batchMs: 5 });
+    const engine = new SimEngine({ seed: 4 });
+    await engine.start();
+    const service = new IvrService({
+      registry,
+      logger: silentLogger(),
+      clock: engine.clock,
+      services: {
+        queue: new RecordingQueueHandoff(),
+        callback: new MemoryCallbackHandoff(),
+        survey: new MemorySurveySink(),
+        messages: new MemoryMessageSink(),
+        events: eventLogSink(eventLog),
+        http: new MockHttpClient(engine.clock, []),
+        secrets: () => undefined,
+      },
+    });
+    let legId = '';
+    engine.on('call', (leg) => (legId = leg.id));
+    service.attach(engine);
+    engine.placeCall({ from: '+1557', to: '+18005550100', script: [{ waitForPrompt: 'Press 1', dtmf: '1' }] });
+    await engine.clock.runFor(60_000);
+    await service.drain();
+    await engine.stop();
+    await eventLog.close();
+    const id = interactionIdForLeg({ id: legId, variables: {} });
+    const rows = (await t.db('interaction_events').where({ interaction_id: id }).orderBy('id').select('type', 'data')) as Array<{ type: string; data: Record<string, unknown> }>;
+    assert.deepEqual(rows.map((r) => [r.type, r.data.node ?? null]), [
+      ['ivr.node', 'hello'],
+      ['ivr.node', 'wait'],
+      ['queued', null],
+      ['ivr.node', 'agent'],
+      ['ivr.ended', null],
+    ]);
+    assert.equal(rows[1]!.data.input, '1');
+    assert.equal(rows[0]!.data.flowId, 'greeter');
+    assert.deepEqual((rows[4]!.data.variables as Record<string, unknown>).language, 'en-US');
   });
 
   it('routes DIDs and rolls back to a stored version', async () => {

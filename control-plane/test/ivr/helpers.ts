@@ -40,6 +40,7 @@ export interface SimRun {
   messages: MemoryMessageSink;
   events: MemoryEventSink;
   engine: SimEngine;
+  http: HttpClient;
 }
 
 export async function runOnSim(flow: FlowDefinition | PinnedFlow, options: SimRunOptions = {}): Promise<SimRun> {
@@ -79,7 +80,7 @@ export async function runOnSim(flow: FlowDefinition | PinnedFlow, options: SimRu
   await engine.stop();
   if (failure !== undefined) throw failure;
   if (!result || !leg) throw new Error('the flow did not finish');
-  return { result, heard: leg.promptsHeard.map((p) => p.text).filter(Boolean), leg, queue, callbacks, surveys, messages, events, engine };
+  return { result, heard: leg.promptsHeard.map((p) => p.text).filter(Boolean), leg, queue, callbacks, surveys, messages, events, engine, http };
 }
 
 export function nodesOf(r: SimRun): string[] {

@@ -2,8 +2,9 @@
 import { strict as assert } from 'node:assert';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FetchHttpClient } from '../../src/ivr/http.js';
+import { FetchHttpClient, MockHttpClient } from '../../src/ivr/http.js';
 import type { SimCallLeg } from '../../src/engine/sim/SimCallLeg.js';
+import { interactionIdForLeg } from '../../src/ivr/interactionId.js';
 import { flowFrom, nodesOf, runOnSim } from './helpers.js';
 
 const hangupFlow = `
@@ -200,6 +201,19 @@ ${hangupFlow}`);
       });
       assert.ok(r.heard.includes('Hello Ada, you are gold.'));
       assert.equal(r.result.variables.status, 200);
+    });
+
+    it('values in the URL are percent-encoded', async () => {
+      const flow = flowFrom(`
+id: http-encode
+variables: { q: "a/../b?x=1&y" }
+entry: lookup
+nodes:
+  lookup: { kind: http, url: "https://crm.example.com/find/\${q}?phone=\${caller}", next: bye, on_error: bye }
+${hangupFlow}`);
+      const r = await runOnSim(flow, { http: [{ url: '*', body: {} }] });
+      assert.equal(r.result.path[0]!.outcome, 'HTTP 200');
+      assert.equal((r.http as MockHttpClient).requests[0]!.url, 'https://crm.example.com/find/a%2F..%2Fb%3Fx%3D1%26y?phone=%2B15551230001');
     });
 
     it('a 500 from the CRM takes on_error', async () => {
@@ -563,7 +577,8 @@ ${hangupFlow}`);
           { flowId: 'events', version: 4, node: 'bye', kind: 'hangup', outcome: 'hung up (NORMAL_CLEARING)' },
         ],
       );
-      assert.ok(nodes.every((e) => e.interactionId === r.leg.id));
+      assert.ok(nodes.every((e) => e.interactionId === interactionIdForLeg(r.leg)));
+      assert.match(nodes[0]!.interactionId, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       assert.equal(r.events.events.at(-1)!.type, 'ivr.ended');
     });
 

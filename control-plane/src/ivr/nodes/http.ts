@@ -5,7 +5,8 @@
  * broken CRM never traps the caller.
  */
 import { z } from 'zod';
-import type { NodeKindSpec } from '../types.js';
+import type { NodeContext, NodeKindSpec } from '../types.js';
+import { parseTemplate, stringify } from '../expressions.js';
 import { base, durationMs, nodeRef, VARIABLE_NAME } from './common.js';
 
 const headerValue = z.union([
@@ -46,7 +47,7 @@ export const http: NodeKindSpec<HttpNode> = {
   expressions: (n) => Object.entries(n.map).map(([name, expression]) => ({ expression, path: ['map', name], extra: ['response'] })),
   assigns: (n) => [...Object.keys(n.map), ...(n.status_variable ? [n.status_variable] : [])],
   async run(node, ctx) {
-    const url = await ctx.renderString(node.url);
+    const url = await renderUrl(node.url, ctx);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(node.headers)) {
       if (typeof value === 'string') headers[name] = await ctx.renderString(value);
@@ -79,6 +80,15 @@ export const http: NodeKindSpec<HttpNode> = {
     return { outcome: `HTTP ${response.status}${tookMs > 0 ? ` in ${tookMs} ms` : ''}`, next: node.next };
   },
 };
+
+/** Values put into a URL are percent-encoded: a caller's input never changes the path or query shape. */
+async function renderUrl(template: string, ctx: NodeContext): Promise<string> {
+  let out = '';
+  for (const part of parseTemplate(template)) {
+    out += typeof part === 'string' ? part : encodeURIComponent(stringify(await ctx.evaluate(part.expr)));
+  }
+  return out;
+}
 
 async function renderDeep(value: unknown, render: (t: string) => Promise<unknown>): Promise<unknown> {
   if (typeof value === 'string') return render(value);
