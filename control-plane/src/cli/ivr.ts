@@ -98,11 +98,17 @@ function validateFiles(files: string[], options: ValidateOptions): { problems: s
   }
   const problems: string[] = [];
   const flows = new Map<string, string>();
+  const didOwners = new Map<string, string>();
   for (const s of sources) {
     const r = loadFlow(s.source, s.file, { ...options, knownFlows: new Map([...(options.knownFlows ?? []), ...knownFlows]), knownFlowVariables });
     if (r.ok) {
       if (flows.has(r.flow.id)) problems.push(`${s.file}:1:1: flow id "${r.flow.id}" is also used by ${flows.get(r.flow.id)}\n    fix: give each flow its own id`);
       flows.set(r.flow.id, s.file);
+      for (const did of r.flow.dids) {
+        const other = didOwners.get(did);
+        if (other) problems.push(`${s.file}:1:1: DID ${did} is also routed by ${other}\n    fix: route each number to one flow (remove it from one of the dids lists)`);
+        else didOwners.set(did, s.file);
+      }
     } else problems.push(...r.problems.map(formatProblem));
   }
   return { problems, flows };

@@ -60,6 +60,12 @@ describe('switchboard CLI', () => {
     const o2 = io();
     assert.equal(await commands.run(['ivr', 'validate', dir], o2), 1);
     assert.match(o2.stderr, /flow id "ok" is also used by/);
+    writeFileSync(join(dir, 'ok2.yaml'), 'id: ok2\ndids: ["+1800"]\nentry: q\nnodes:\n  q: { kind: queue, queue: sales }\n');
+    writeFileSync(join(dir, 'ok3.yaml'), 'id: ok3\ndids: ["+1800"]\nentry: q\nnodes:\n  q: { kind: queue, queue: sales }\n');
+    const o3 = io();
+    assert.equal(await commands.run(['ivr', 'validate', dir], o3), 1);
+    assert.ok(o3.stderr.includes(`${join(dir, 'ok3.yaml')}:1:1: DID +1800 is also routed by ${join(dir, 'ok2.yaml')}`), o3.stderr);
+    rmSync(join(dir, 'ok3.yaml'));
     rmSync(join(dir, 'ok2.yaml'));
   });
 
