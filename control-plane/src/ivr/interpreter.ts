@@ -47,6 +47,12 @@ export function pinFlows(root: PinnedFlow, resolve: (flowId: string) => PinnedFl
   return out;
 }
 
+export function maskVariables(variables: Record<string, unknown>, sensitive: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(variables)) out[k] = sensitive.has(k) ? '***' : v;
+  return out;
+}
+
 export interface NodeVisit {
   flowId: string;
   version: number;
@@ -105,6 +111,7 @@ export class FlowInterpreter {
     const variables: Record<string, unknown> = { language: root.flow.language, ...structuredClone(root.flow.variables), ...initialVariables };
     const path: NodeVisit[] = [];
     const prompts: string[] = [];
+    const sensitive = new Set<string>();
     const abort = new AbortController();
     void leg.ended.then(() => abort.abort(new CallGoneError(leg.id, 'the caller hung up')));
     const emit = (type: InteractionEventType, data: Record<string, unknown>, queueId?: string) => {
@@ -144,7 +151,7 @@ export class FlowInterpreter {
         outcome = { kind: 'caller-hangup', node: nodeId };
         break;
       }
-      const ctx = this.#context({ leg, pinned: current, nodeId, interactionId, variables, prompts, signal: abort.signal, log, emit });
+      const ctx = this.#context({ leg, pinned: current, nodeId, interactionId, variables, sensitive, prompts, signal: abort.signal, log, emit });
       const visitAt = clock.now();
       let result: NodeResult;
       try {
@@ -198,7 +205,7 @@ export class FlowInterpreter {
       }
     }
     // The variables travel with the interaction (screen pop, webhooks).
-    emit('ivr.ended', { flowId: root.flow.id, version: root.version, outcome, steps: path.length, variables: { ...variables } });
+    emit('ivr.ended', { flowId: root.flow.id, version: root.version, outcome, steps: path.length, variables: maskVariables(variables, sensitive) });
     log.info({ outcome: outcome.kind, steps: path.length }, 'ivr flow ended');
     return { outcome, path, variables, prompts };
   }
@@ -227,6 +234,7 @@ export class FlowInterpreter {
     nodeId: string;
     interactionId: string;
     variables: Record<string, unknown>;
+    sensitive: Set<string>;
     prompts: string[];
     signal: AbortSignal;
     log: Logger;
@@ -277,9 +285,12 @@ export class FlowInterpreter {
       expressions,
       log: args.log,
       variables,
-      setVar(name, value) {
+      setVar(name, value, options) {
         variables[name] = value;
+        if (options?.sensitive) args.sensitive.add(name);
+        else args.sensitive.delete(name);
       },
+      publicVariables: () => maskVariables(variables, args.sensitive),
       scope,
       evaluate: (e, extra) => expressions.evaluate(e, scope(extra)),
       render: (t, extra) => expressions.render(t, scope(extra)),

@@ -192,7 +192,10 @@ export interface NodeContext {
   readonly log: Logger;
   /** The call's variables (read through `scope()`, written through `setVar`). */
   readonly variables: Record<string, unknown>;
-  setVar(name: string, value: unknown): void;
+  /** `sensitive`: the value is masked in events, logs and what is handed to the ACD. */
+  setVar(name: string, value: unknown, options?: { sensitive?: boolean }): void;
+  /** Variables with sensitive values masked: for hand-offs (screen pop) and events. */
+  publicVariables(): Record<string, unknown>;
   /** Variables plus built-ins (caller, did, time…) for expressions. */
   scope(extra?: Record<string, unknown>): Record<string, unknown>;
   evaluate(expression: string, extra?: Record<string, unknown>): Promise<unknown>;

@@ -167,6 +167,39 @@ nodes:
     });
   });
 
+  describe('sensitive input', () => {
+    it('a sensitive collect is masked in events, the path and the screen pop, but usable by the flow', async () => {
+      const flow = flowFrom(`
+id: pin-flow
+entry: pin
+nodes:
+  pin: { kind: collect, prompt: "Enter your PIN.", variable: pin, min_length: 4, max_length: 4, regex: "[0-9]{4}", sensitive: true, next: check, on_failure: agent }
+  check:
+    kind: condition
+    branches: [{ when: "(pin | length) == 4", next: agent }]
+    default: agent
+  agent: { kind: queue, queue: billing }`);
+      const r = await runOnSim(flow, { script: [{ waitForPrompt: 'PIN', dtmf: '12' }, { waitForPrompt: 'PIN', dtmf: '4321' }] });
+      assert.equal(r.result.variables.pin, '4321');
+      assert.deepEqual(nodesOf(r), ['pin', 'check', 'agent']);
+      assert.equal(r.result.path[0]!.input, '****');
+      assert.equal(r.queue.requests[0]!.variables.pin, '***');
+      assert.ok(!JSON.stringify(r.events.events).includes('4321'), 'the PIN never reaches an event');
+    });
+
+    it('the path shows what a caller keyed when it did not match the regex', async () => {
+      const flow = flowFrom(`
+id: acct
+entry: a
+nodes:
+  a: { kind: collect, prompt: "Account?", variable: acct, regex: "[0-9]{6}", tries: 2, next: bye, on_failure: bye }
+${hangupFlow}`);
+      const r = await runOnSim(flow, { script: [{ waitForPrompt: 'Account', dtmf: '12#' }, { waitForPrompt: 'Account', dtmf: '99#' }] });
+      assert.equal(r.result.path[0]!.input, '12,99');
+      assert.equal(r.result.path[0]!.outcome, 'failed');
+    });
+  });
+
   describe('http', () => {
     const httpFlow = (url: string, timeoutMs = 500) =>
       flowFrom(`

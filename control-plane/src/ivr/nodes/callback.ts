@@ -59,7 +59,7 @@ export const callback: NodeKindSpec<CallbackNode> = {
         interactionId: ctx.interactionId,
         queue: queueId,
         number,
-        variables: { ...ctx.variables },
+        variables: ctx.publicVariables(),
         flow: { id: ctx.flow.id, version: ctx.flowVersion },
         requestedAt: ctx.clock.now(),
       });

@@ -28,6 +28,7 @@ export const collectSchema = z.strictObject({
     })
     .optional()
     .describe('Read the input back and ask the caller to confirm it'),
+  sensitive: z.boolean().default(false).describe('PINs, card numbers: the digits are masked in events, logs and the screen pop'),
   next: nodeRef,
   on_failure: nodeRef.describe('Where to go when every try failed'),
 });
@@ -64,15 +65,16 @@ export const collect: NodeKindSpec<CollectNode> = {
         timeoutMs: node.timeout_ms,
         ...(node.inter_digit_timeout_ms !== undefined ? { interDigitTimeoutMs: node.inter_digit_timeout_ms } : {}),
         terminators: node.terminator,
-        ...(node.regex !== undefined ? { validRegex: node.regex } : {}),
       });
       const digits = result.digits;
+      // The regex is checked here, not by the switch, so the path shows what was keyed.
       const valid = result.outcome === 'ok' && digits.length >= node.min_length && (node.regex === undefined || new RegExp(`^(?:${node.regex})$`).test(digits));
-      if (digits) entered.push(digits);
+      const shown = node.sensitive ? '*'.repeat(digits.length) : digits;
+      if (digits) entered.push(shown);
       if (valid) {
         if (!node.confirm || (await confirmed(node.confirm, digits, ctx))) {
-          ctx.setVar(node.variable, digits);
-          return { outcome: 'collected', input: digits, next: node.next };
+          ctx.setVar(node.variable, digits, { sensitive: node.sensitive });
+          return { outcome: 'collected', input: shown, next: node.next };
         }
         continue;
       }

@@ -44,7 +44,7 @@ export const queue: NodeKindSpec<QueueNode> = {
       skills,
       priority,
       vip,
-      variables: { ...ctx.variables },
+      variables: ctx.publicVariables(),
       flow: { id: ctx.flow.id, version: ctx.flowVersion },
       signal: ctx.signal,
     });
