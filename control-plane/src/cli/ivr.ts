@@ -43,11 +43,12 @@ function show(file: string, io: CliIo): string {
   return r.startsWith('..') ? file : r;
 }
 
-async function withDb<T>(io: CliIo, fn: (db: Db) => Promise<T>): Promise<T> {
+/** Opens the database; `migrate` applies pending migrations first (deploy/list on a fresh database). */
+async function withDb<T>(io: CliIo, fn: (db: Db) => Promise<T>, migrate = true): Promise<T> {
   const config = loadConfig(io.env);
   const db = await openDatabase(config.database);
   try {
-    await migrateLatest(db);
+    if (migrate) await migrateLatest(db);
     return await fn(db);
   } finally {
     await db.destroy();
@@ -68,7 +69,7 @@ async function validateOptions(values: { queues?: string; 'no-queue-check'?: boo
     const dbUrl = io.env.DATABASE_URL;
     const queuesFile = join(flowsDir, 'queues.yaml');
     if (dbUrl) {
-      options.knownQueues = new Set(await withDb(io, (db) => new FlowStore(db).queueIds()));
+      options.knownQueues = new Set(await withDb(io, (db) => new FlowStore(db).queueIds(), false));
     } else if (existsSync(queuesFile)) {
       const parsed = parseYaml(readFileSync(queuesFile, 'utf8')) as { queues?: unknown } | null;
       if (!parsed || !Array.isArray(parsed.queues) || !parsed.queues.every((q) => typeof q === 'string')) {

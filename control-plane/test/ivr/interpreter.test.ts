@@ -536,6 +536,17 @@ ${hangupFlow}`);
       assert.equal(r.result.variables.callback_number, '4155550123');
     });
 
+    it('an anonymous caller pressing 1 is asked for a number', async () => {
+      const r = await runOnSim(cbFlow, {
+        from: 'anonymous',
+        script: [
+          { waitForPrompt: 'press 1', dtmf: '1' },
+          { waitForPrompt: 'enter your phone number', dtmf: '3125550100#' },
+        ],
+      });
+      assert.equal(r.callbacks.requests[0]!.number, '3125550100');
+    });
+
     it('no choice means no callback', async () => {
       const r = await runOnSim(cbFlow);
       assert.equal(r.callbacks.requests.length, 0);

@@ -39,8 +39,10 @@ export const callback: NodeKindSpec<CallbackNode> = {
     for (let attempt = 1; attempt <= node.tries && number === undefined; attempt++) {
       const choice = await ctx.collect({ prompt: node.prompt, minDigits: 1, maxDigits: 1, timeoutMs: node.timeout_ms });
       if (choice.digits) keys.push(choice.digits);
-      if (choice.digits === '1' && ctx.leg.callerId.number) number = ctx.leg.callerId.number;
-      else if (choice.digits === '2') {
+      const callerNumber = /^\+?[0-9]{3,20}$/.test(ctx.leg.callerId.number) ? ctx.leg.callerId.number : '';
+      if (choice.digits === '1' && callerNumber) number = callerNumber;
+      // Anonymous callers who press 1 are asked for a number too.
+      else if (choice.digits === '2' || choice.digits === '1') {
         const entered = await ctx.collect({
           prompt: node.number_prompt,
           minDigits: node.min_length,
