@@ -6,7 +6,7 @@
  * snapshot they started with (see `flowsForDid`).
  */
 import { TypedEmitter } from '../events.js';
-import { FlowValidationError, loadFlow } from './loader.js';
+import { FlowValidationError, formatProblem, loadFlow } from './loader.js';
 import { pinFlows, type PinnedFlow, type PinnedFlows } from './interpreter.js';
 import type { DeployOutcome, FlowStore } from './FlowStore.js';
 import { flowSummary, type ValidateOptions } from './validator.js';
@@ -36,12 +36,24 @@ export class FlowRegistry extends TypedEmitter<FlowRegistryEvents> {
     this.#options = options;
   }
 
-  /** Loads the active versions and DID routes from the database. */
-  async load(): Promise<void> {
+  /**
+   * Loads the active versions and DID routes from the database. Each stored version is
+   * read again from its YAML source, so fields added to the format since it was deployed
+   * get their defaults; a version that no longer reads is left out and returned.
+   */
+  async load(): Promise<Array<{ flowId: string; version: number; problems: string[] }>> {
     const store = this.#options.store;
     const [versions, routes] = await Promise.all([store.activeVersions(), store.didRoutes()]);
-    this.#flows = new Map(versions.map((v) => [v.flowId, { flow: v.definition, version: v.version }]));
+    const unreadable: Array<{ flowId: string; version: number; problems: string[] }> = [];
+    const flows = new Map<string, PinnedFlow>();
+    for (const v of versions) {
+      const r = loadFlow(v.source, v.file ?? `${v.flowId}@${v.version}`);
+      if (r.ok) flows.set(v.flowId, { flow: r.flow, version: v.version });
+      else unreadable.push({ flowId: v.flowId, version: v.version, problems: r.problems.map(formatProblem) });
+    }
+    this.#flows = flows;
     this.#dids = new Map(routes.map((r) => [r.did, r.flowId]));
+    return unreadable;
   }
 
   /** Validates and deploys; throws FlowValidationError (nothing changed) when invalid. */
@@ -87,8 +99,10 @@ export class FlowRegistry extends TypedEmitter<FlowRegistryEvents> {
   async activate(flowId: string, version: number): Promise<boolean> {
     const stored = await this.#options.store.version(flowId, version);
     if (!stored) return false;
+    const r = loadFlow(stored.source, stored.file ?? `${flowId}@${version}`);
+    if (!r.ok) throw new FlowValidationError(r.problems);
     await this.#options.store.activate(flowId, version);
-    this.#flows.set(flowId, { flow: stored.definition, version });
+    this.#flows.set(flowId, { flow: r.flow, version });
     return true;
   }
 

@@ -64,7 +64,7 @@ export async function startIvr(o: StartIvrOptions): Promise<RunningIvr> {
     ...(o.knownQueues ? { knownQueues: o.knownQueues } : {}),
     ...(promptsDir ? { promptExists: (p: string) => existsSync(isAbsolute(p) ? p : join(promptsDir, p)), promptsDescription: promptsDir } : {}),
   });
-  await registry.load();
+  for (const u of await registry.load()) log.error({ flowId: u.flowId, version: u.version }, `stored flow version no longer reads:\n${u.problems.join('\n')}`);
   const messages: MessageSink = o.services.messages ?? {
     async store(m) {
       log.info({ interactionId: m.interactionId, mailbox: m.mailbox, path: m.path, durationMs: m.durationMs }, 'message recorded');

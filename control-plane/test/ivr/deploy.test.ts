@@ -170,6 +170,19 @@ describe('ivr deploy (real PostgreSQL)', () => {
     assert.deepEqual((rows[4]!.data.variables as Record<string, unknown>).language, 'en-US');
   });
 
+  it('load reads each active version from its source and reports one that no longer reads', async () => {
+    await t.db('ivr_flow_versions').insert({ flow_id: 'legacy', version: 1, source: 'id: legacy\nentry: a\nnodes:\n  a: { kind: dial }\n', definition: '{}', checksum: 'x' });
+    await t.db('ivr_flows').insert({ id: 'legacy', active_version: 1 });
+    const fresh = new FlowRegistry({ store });
+    const unreadable = await fresh.load();
+    assert.deepEqual(unreadable.map((u) => [u.flowId, u.version]), [['legacy', 1]]);
+    assert.match(unreadable[0]!.problems[0]!, /legacy@1:4:14: unknown node kind "dial"/);
+    assert.equal(fresh.active('legacy'), undefined);
+    assert.ok(fresh.active('greeter'));
+    await t.db('ivr_flows').where({ id: 'legacy' }).delete();
+    await t.db('ivr_flow_versions').where({ flow_id: 'legacy' }).delete();
+  });
+
   it('routes DIDs and rolls back to a stored version', async () => {
     assert.equal(await registry.routeDid('+442000000000', 'nope'), false);
     assert.equal(await registry.routeDid('+442000000000', 'greeter'), true);
