@@ -15,7 +15,7 @@ const source = readFileSync('ivr-flows/main-menu.yaml', 'utf8');
 const queues = new Set(['billing', 'support']);
 
 // 1. Validation.
-const VALIDATIONS = 2000;
+const VALIDATIONS = 500;
 let t0 = performance.now();
 for (let i = 0; i < VALIDATIONS; i++) {
   const r = loadFlow(source, 'main-menu.yaml', { knownQueues: queues });
@@ -29,7 +29,7 @@ console.log(`validate main-menu.yaml: ${VALIDATIONS} in ${validateMs.toFixed(0)}
 const r = loadFlow(source, 'main-menu.yaml', {});
 if (!r.ok) throw new Error('invalid');
 const pinned = new Map<string, PinnedFlow>([[r.flow.id, { flow: r.flow, version: 1 }]]);
-const CALLS = 2000;
+const CALLS = 1000;
 const engine = new SimEngine({ seed: 11 });
 await engine.start();
 const events = new MemoryEventSink();
