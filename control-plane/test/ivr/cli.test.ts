@@ -80,6 +80,15 @@ describe('switchboard CLI', () => {
     assert.match(ok.stdout, /3 passing, 0 failing/);
   });
 
+  it('deploy: deploys the valid flows, refuses the invalid one with its problems, exit 1 (embedded database)', async function () {
+    this.timeout(60_000);
+    const o = io({ DATABASE_URL: 'pglite:memory' });
+    const code = await commands.run(['ivr', 'deploy', 'ivr-flows/csat.yaml', 'control-plane/test/ivr/fixtures/bad/unknown-queue.yaml', '--queues', 'sales,billing', '--by', 'ci'], o);
+    assert.equal(code, 1);
+    assert.equal(o.stdout, 'ivr-flows/csat.yaml: csat deployed as version 1\n');
+    assert.match(o.stderr, /unknown-queue\.yaml: refused, the running version stays\n.*unknown-queue\.yaml:7:12: queue "biling" does not exist \(did you mean "billing"\?\)/);
+  });
+
   it('graph: prints Graphviz DOT with every node and labelled edges', async () => {
     const o = io();
     assert.equal(await commands.run(['ivr', 'graph', 'ivr-flows/main-menu.yaml'], o), 0);
