@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.js';
 import type { FlowDefinition } from './schema.js';
-import type { SurveyAnswer, SurveySink } from './types.js';
+import type { MessageSink, StoredMessage, SurveyAnswer, SurveySink } from './types.js';
 
 export interface StoredFlowVersion {
   flowId: string;
@@ -164,6 +164,22 @@ export class DbSurveySink implements SurveySink {
       question: a.question,
       score: a.score,
       at: new Date(a.at),
+    });
+  }
+}
+
+/** Voicemails and recorded messages (metadata; the audio is where the switch wrote it). */
+export class DbMessageSink implements MessageSink {
+  constructor(private readonly db: Db) {}
+  async store(m: StoredMessage): Promise<void> {
+    await this.db('ivr_messages').insert({
+      interaction_id: m.interactionId,
+      leg_id: m.legId,
+      mailbox: m.mailbox,
+      path: m.path,
+      duration_ms: Math.round(m.durationMs),
+      caller_number: m.callerNumber,
+      at: new Date(m.at),
     });
   }
 }

@@ -6,7 +6,7 @@
  *   // shutdown: ivr.stop(); await ivr.service.drain();
  *
  * Services not given get honest defaults: no ACD → the queue/callback hand-off fails
- * (flows take `on_failure`), survey answers go to ivr_survey_answers, messages are logged.
+ * (flows take `on_failure`), survey answers go to ivr_survey_answers, voicemail metadata to ivr_messages.
  */
 import type { Router } from 'express';
 import { SystemClock, type Clock } from '../clock.js';
@@ -15,7 +15,7 @@ import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
 import { createIvrRouter } from '../api/routes/ivr.js';
 import type { IvrConfig } from './config.js';
-import { DbSurveySink, FlowStore } from './FlowStore.js';
+import { DbMessageSink, DbSurveySink, FlowStore } from './FlowStore.js';
 import { FlowRegistry } from './FlowRegistry.js';
 import { FlowWatcher, deployDirectory, type DirectoryDeployResult } from './FlowWatcher.js';
 import { FetchHttpClient } from './http.js';
@@ -65,11 +65,7 @@ export async function startIvr(o: StartIvrOptions): Promise<RunningIvr> {
     ...(promptsDir ? { promptExists: (p: string) => existsSync(isAbsolute(p) ? p : join(promptsDir, p)), promptsDescription: promptsDir } : {}),
   });
   for (const u of await registry.load()) log.error({ flowId: u.flowId, version: u.version }, `stored flow version no longer reads:\n${u.problems.join('\n')}`);
-  const messages: MessageSink = o.services.messages ?? {
-    async store(m) {
-      log.info({ interactionId: m.interactionId, mailbox: m.mailbox, path: m.path, durationMs: m.durationMs }, 'message recorded');
-    },
-  };
+  const messages: MessageSink = o.services.messages ?? new DbMessageSink(o.db);
   const service = new IvrService({
     registry,
     logger: log,

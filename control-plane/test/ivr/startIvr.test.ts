@@ -20,7 +20,7 @@ describe('startIvr', () => {
     dir = mkdtempSync(join(tmpdir(), 'ivr-start-'));
     writeFileSync(
       join(dir, 'line.yaml'),
-      'id: line\ndids: ["+18005550000"]\nentry: q\nnodes:\n  q: { kind: queue, queue: support, on_failure: sorry }\n  sorry: { kind: hangup, prompt: "Sorry, we cannot take your call.", cause: NORMAL_TEMPORARY_FAILURE }\n',
+      'id: line\ndids: ["+18005550000"]\nentry: q\nnodes:\n  q: { kind: queue, queue: support, on_failure: vm }\n  vm: { kind: voicemail, mailbox: support, max_duration_ms: 5000 }\n',
     );
     writeFileSync(join(dir, 'broken.yaml'), 'id: broken\nentry: q\nnodes:\n  q: { kind: queue, queue: nowhere }\n');
   });
@@ -44,7 +44,9 @@ describe('startIvr', () => {
     ivr.stop();
     await engine.stop();
     const ended = events.events.find((e) => e.type === 'ivr.ended');
-    assert.deepEqual((ended!.data as { outcome: unknown }).outcome, { kind: 'hangup', cause: 'NORMAL_TEMPORARY_FAILURE' });
+    assert.equal((ended!.data as { outcome: { kind: string } }).outcome.kind, 'voicemail');
+    const rows = (await t.db('ivr_messages').select('mailbox', 'duration_ms', 'caller_number')) as unknown[];
+    assert.deepEqual(rows, [{ mailbox: 'support', duration_ms: 5000, caller_number: '+1555' }]);
     const visit = events.events.find((e) => e.type === 'ivr.node');
     assert.equal(visit!.data.outcome, 'queue support skills [] priority 0: failed (no ACD connected)');
     assert.equal(engine.stats().inboundCalls, 2);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-/** IVR: flow versions (never changed once written), the active version per flow, DID routes, CSAT answers. */
+/** IVR: flow versions (never changed once written), the active version per flow, DID routes, CSAT answers, voicemails. */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('ivr_flows', (t) => {
     t.text('id').primary();
@@ -38,10 +38,23 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['agent_id', 'at']);
   });
   await knex.raw('alter table ivr_survey_answers add constraint ivr_survey_answers_score check (score between 1 and 5)');
+  /** Voicemails and recorded messages: where the switch wrote the audio, and for whom. */
+  await knex.schema.createTable('ivr_messages', (t) => {
+    t.bigIncrements('id').primary();
+    t.text('interaction_id').notNullable();
+    t.text('leg_id').notNullable();
+    t.text('mailbox').notNullable();
+    t.text('path').notNullable();
+    t.integer('duration_ms').notNullable();
+    t.text('caller_number');
+    t.timestamp('at', { useTz: true }).notNullable();
+    t.index(['mailbox', 'at']);
+    t.index(['interaction_id']);
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['ivr_survey_answers', 'ivr_did_routes', 'ivr_flow_versions', 'ivr_flows']) {
+  for (const table of ['ivr_messages', 'ivr_survey_answers', 'ivr_did_routes', 'ivr_flow_versions', 'ivr_flows']) {
     await knex.schema.dropTableIfExists(table);
   }
 }
