@@ -213,6 +213,12 @@ export interface NodeKindSpec<N extends { kind: string }> {
   readonly schema: z.ZodType<N>;
   /** True when the node waits for the caller (menu, collect…): loops through it are allowed. */
   readonly waitsForInput: boolean;
+  /**
+   * For nodes that wait: the link labels taken when the caller presses nothing (menu
+   * `default`, collect `on_failure`…). The validator refuses a loop a silent caller
+   * would go round forever. Nodes that do not wait follow all their links.
+   */
+  readonly silentExits?: readonly string[];
   /** One line for docs and `ivr graph`. */
   readonly summary: string;
   links(node: N): NodeLink[];

@@ -95,6 +95,17 @@ export function validateFlowSemantics(flow: FlowDefinition, options: ValidateOpt
     );
   }
 
+  // Loops a caller who presses nothing goes round forever (menu default → … → menu).
+  for (const cycle of silentCycles(flow, edges)) {
+    const first = cycle[0] as string;
+    problem(
+      ['nodes', first],
+      `a caller who presses nothing goes round ${cycle.map((c) => `"${c}"`).join(' → ')} → "${first}" forever`,
+      'after the last try, send default/on_failure out of the loop (to a queue, voicemail or hangup)',
+      true,
+    );
+  }
+
   // Variables: defined by the flow, by a node, by a flow it enters, or built in.
   const defined = new Set<string>([...BUILTIN_VARIABLES, ...flowVariables(flow)]);
   for (const node of Object.values(flow.nodes)) {
@@ -203,12 +214,37 @@ function* filePrompts(value: unknown, path: Path): Generator<{ value: string; pa
   }
 }
 
-/** Strongly connected groups of non-waiting nodes that contain a cycle (Tarjan). */
+/** Cycles through waiting nodes along the links a silent caller takes (busy loops excluded: reported apart). */
+function silentCycles(flow: FlowDefinition, edges: Map<string, string[]>): string[][] {
+  const silent = new Map<string, string[]>();
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    const spec = NODE_KINDS.get(node.kind);
+    if (!spec) continue;
+    const all = edges.get(id) ?? [];
+    if (!spec.waitsForInput) silent.set(id, all);
+    else {
+      const exits = spec.silentExits ?? [];
+      silent.set(id, spec.links(node).filter((l) => exits.includes(l.label) && all.includes(l.target)).map((l) => l.target));
+    }
+  }
+  const waits = (id: string) => {
+    const node: FlowNode | undefined = flow.nodes[id];
+    return node !== undefined && NODE_KINDS.get(node.kind)?.waitsForInput === true;
+  };
+  return stronglyConnectedCycles(Object.keys(flow.nodes), silent, () => true).filter((group) => group.some(waits));
+}
+
+/** Strongly connected groups of non-waiting nodes that contain a cycle. */
 function busyCycles(flow: FlowDefinition, edges: Map<string, string[]>): string[][] {
   const busy = (id: string) => {
     const node: FlowNode | undefined = flow.nodes[id];
     return node !== undefined && NODE_KINDS.get(node.kind)?.waitsForInput === false;
   };
+  return stronglyConnectedCycles(Object.keys(flow.nodes), edges, busy);
+}
+
+/** Tarjan's algorithm over the nodes `include` admits; groups with a cycle, in visit order. */
+function stronglyConnectedCycles(ids: string[], edges: Map<string, string[]>, include: (id: string) => boolean): string[][] {
   let index = 0;
   const idx = new Map<string, number>();
   const low = new Map<string, number>();
@@ -221,7 +257,7 @@ function busyCycles(flow: FlowDefinition, edges: Map<string, string[]>): string[
     index++;
     stack.push(v);
     onStack.add(v);
-    for (const w of (edges.get(v) ?? []).filter(busy)) {
+    for (const w of (edges.get(v) ?? []).filter(include)) {
       if (!idx.has(w)) {
         visit(w);
         low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
@@ -239,6 +275,6 @@ function busyCycles(flow: FlowDefinition, edges: Map<string, string[]>): string[
       if (group.length > 1 || selfLoop) out.push(group.reverse());
     }
   };
-  for (const id of Object.keys(flow.nodes)) if (busy(id) && !idx.has(id)) visit(id);
+  for (const id of ids) if (include(id) && !idx.has(id)) visit(id);
   return out;
 }

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { FetchHttpClient, MockHttpClient } from '../../src/ivr/http.js';
 import type { SimCallLeg } from '../../src/engine/sim/SimCallLeg.js';
 import { interactionIdForLeg } from '../../src/ivr/interactionId.js';
+import { FlowSchema } from '../../src/ivr/schema.js';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { flowFrom, nodesOf, runOnSim } from './helpers.js';
 
 const hangupFlow = `
@@ -627,12 +629,14 @@ ${hangupFlow}`);
     });
 
     it('stops a flow that loops forever through a menu with a silent caller after maxSteps', async () => {
-      const flow = flowFrom(`
+      // The validator refuses this flow; the guard protects against any that slip through.
+      const flow = FlowSchema.parse(parseYaml(`
 id: forever
 entry: m
 nodes:
   m: { kind: menu, prompt: "Press 1.", options: { "1": m }, tries: 1, timeout_ms: 1000, default: again }
-  again: { kind: play, prompt: "Again.", next: m }`);
+  again: { kind: play, prompt: "Again.", next: m }`));
+      assert.throws(() => flowFrom(stringifyYaml(flow)), /a caller who presses nothing goes round "m" → "again" → "m" forever/);
       const r = await runOnSim(flow, { maxSteps: 40 });
       assert.equal(r.result.outcome.kind, 'error');
       assert.match((r.result.outcome as { message: string }).message, /stopped after 40 node visits/);

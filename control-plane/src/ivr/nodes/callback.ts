@@ -26,6 +26,7 @@ export const callback: NodeKindSpec<CallbackNode> = {
   kind: 'callback',
   schema: callbackSchema,
   waitsForInput: true,
+  silentExits: ['on_failure'],
   summary: 'Take a callback request',
   links: (n) => [
     ...(n.next ? [{ target: n.next, label: 'next', path: ['next'] }] : []),

@@ -38,6 +38,7 @@ export const collect: NodeKindSpec<CollectNode> = {
   kind: 'collect',
   schema: collectSchema,
   waitsForInput: true,
+  silentExits: ['on_failure'],
   summary: 'Collect digits into a variable',
   links: (n) => [
     { target: n.next, label: 'next', path: ['next'] },

@@ -24,6 +24,7 @@ export const menu: NodeKindSpec<MenuNode> = {
   kind: 'menu',
   schema: menuSchema,
   waitsForInput: true,
+  silentExits: ['default'],
   summary: 'Offer choices by key press',
   links: (n) => [
     ...Object.entries(n.options).map(([key, target]) => ({ target, label: key, path: ['options', key] })),

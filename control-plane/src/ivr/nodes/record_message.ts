@@ -71,6 +71,7 @@ export const recordMessage: NodeKindSpec<RecordMessageNode> = {
   kind: 'record_message',
   schema: recordMessageSchema,
   waitsForInput: true,
+  silentExits: ['next'],
   summary: 'Record a message and continue',
   links: (n) => [{ target: n.next, label: 'next', path: ['next'] }],
   assigns: (n) => [n.variable],

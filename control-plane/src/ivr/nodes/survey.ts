@@ -29,6 +29,7 @@ export const survey: NodeKindSpec<SurveyNode> = {
   kind: 'survey',
   schema: surveySchema,
   waitsForInput: true,
+  silentExits: ['next'],
   summary: 'Post-call CSAT survey (1–5)',
   links: (n) => (n.next ? [{ target: n.next, label: 'next', path: ['next'] }] : []),
   assigns: (n) => n.questions.map((q) => `survey_${q.id.replace(/-/g, '_')}`),
