@@ -23,6 +23,8 @@ export interface VoiceEnqueueOptions {
   variables?: Record<string, string>;
   /** Who the customer is (defaults to `tel:<caller number>`). */
   customerRef?: string;
+  /** Keep the interaction id the IVR already logged under (else the leg's `interaction_id`, else a new one). */
+  interactionId?: string;
 }
 
 export type VoiceOutcome =
@@ -113,7 +115,9 @@ export class VoiceQueue {
 
   /** Queue a caller; resolves when the call leaves the queue (answered, abandoned, callback, exit). */
   async enqueueVoice(leg: CallLeg, options: VoiceEnqueueOptions): Promise<VoiceOutcome> {
-    const id = leg.variables.interaction_id && /^[0-9a-f-]{36}$/i.test(leg.variables.interaction_id) ? leg.variables.interaction_id : randomUUID();
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    const given = options.interactionId ?? leg.variables.interaction_id;
+    const id = given && uuid.test(given) && !this.#acd.isLive(given) ? given : randomUUID();
     const log = callLogger(this.#log, leg.id, { interactionId: id, queueId: options.queueId });
     if (leg.state === 'ringing') await leg.answer();
     const res = this.#acd.enqueue({
@@ -261,19 +265,48 @@ export class VoiceQueue {
     const q = this.#acd.router.hasQueue(ctx.queueId) ? this.#acd.router.queueConfig(ctx.queueId) : null;
     const number = ctx.leg?.callerId.number;
     if (!q || !number || !q.settings.callback.autoOnAbandon || waitedMs <= q.settings.sl.shortAbandonSec * 1000) return;
+    try {
+      this.queueCallback({ queueId: ctx.queueId, number, variables: { callback_for: ctx.id }, enqueuedAt: ctx.enqueuedAt });
+    } catch (err) {
+      ctx.log.warn({ err: (err as Error).message }, 'automatic callback not queued');
+    }
+  }
+
+  /**
+   * Queues a callback (IVR callback node, or an abandoned caller): when an agent is free the
+   * agent is rung first, then `number` is dialled. Keeps `enqueuedAt` when given (its place).
+   */
+  queueCallback(request: { queueId: string; number: string; interactionId?: string; variables?: Record<string, string>; enqueuedAt?: number; skills?: SkillRequirement[]; priority?: number }): { interactionId: string } {
     const res = this.#acd.enqueue({
-      requirements: { queueId: ctx.queueId, channel: 'voice', skills: [], priority: 0, vip: false },
+      id: request.interactionId,
+      requirements: { queueId: request.queueId, channel: 'voice', skills: request.skills ?? [], priority: request.priority ?? 0, vip: false },
       direction: 'outbound',
-      callerNumber: number,
-      customerRef: `tel:${number}`,
-      variables: { callback_for: ctx.id },
+      callerNumber: request.number,
+      customerRef: `tel:${request.number}`,
+      variables: request.variables,
+      enqueuedAt: request.enqueuedAt,
     });
-    if (!res.accepted) return;
-    this.#acd.requestCallback(res.interactionId, number);
-    const cb: CallCtx = { ...ctx, id: res.interactionId, leg: null, rings: new Map(), done: false, callback: number, connected: false, agentLeg: null, announceTimer: null, resolve: () => undefined };
+    if (!res.accepted) throw new Error(`queue ${request.queueId} refused the callback: ${res.reason === 'full' ? 'the queue is full' : 'no agent is logged in'}`);
+    this.#acd.requestCallback(res.interactionId, request.number);
+    const cb: CallCtx = {
+      id: res.interactionId,
+      queueId: request.queueId,
+      leg: null,
+      log: this.#log.child({ interactionId: res.interactionId, queueId: request.queueId }),
+      enqueuedAt: request.enqueuedAt ?? this.#clock.now(),
+      resolve: () => undefined,
+      done: false,
+      rings: new Map(),
+      agentLeg: null,
+      announceTimer: null,
+      busyMedia: false,
+      callback: request.number,
+      connected: false,
+    };
     this.#calls.set(cb.id, cb);
     const i = this.#acd.router.interaction(cb.id);
     if (i?.phase === 'offered') for (const agentId of i.offeredTo) void this.#ring(cb, agentId);
+    return { interactionId: cb.id };
   }
 
   // ---------------------------------------------------------------- agents

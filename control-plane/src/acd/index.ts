@@ -17,6 +17,7 @@ export { Acd, AcdError } from './Acd.js';
 export { AcdAdmin } from './AcdAdmin.js';
 export { VoiceQueue, type VoiceEnqueueOptions, type VoiceOutcome } from './VoiceQueue.js';
 export { rebuildFromLog } from './rebuild.js';
+export { AcdIvrHandoff } from './ivrHandoff.js';
 
 export interface AcdService {
   acd: Acd;
