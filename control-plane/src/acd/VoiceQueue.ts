@@ -94,8 +94,15 @@ export class VoiceQueue {
     this.#log = options.logger.child({ component: 'acd.voice' });
     this.#prompts = { ...DEFAULT_PROMPTS, ...options.prompts };
     this.#acd.on('offer', (o) => {
-      const ctx = this.#calls.get(o.interactionId);
+      if (o.channel !== 'voice') return;
+      let ctx = this.#calls.get(o.interactionId);
+      // After a restart: a callback rebuilt from the log is served without a caller leg.
+      const cb = ctx ? null : this.#acd.callbackOf(o.interactionId);
+      if (!ctx && cb) ctx = this.#registerCallback(o.interactionId, o.queueId, cb.number, this.#clock.now());
       if (ctx) for (const agentId of o.agentIds) void this.#ring(ctx, agentId);
+      // A rebuilt call whose leg was not (yet) re-attached: nobody to connect, so release the
+      // agents without a RONA penalty (the interaction stays queued until adopted or dropped).
+      else for (const agentId of o.agentIds) queueMicrotask(() => this.#releaseOrphanOffer(o.interactionId, agentId));
     });
     this.#acd.on('offer.cancelled', (c) => this.#calls.get(c.interactionId)?.rings.get(c.agentId)?.abort());
     this.#acd.on('exit', (e) => {
@@ -288,25 +295,81 @@ export class VoiceQueue {
     });
     if (!res.accepted) throw new Error(`queue ${request.queueId} refused the callback: ${res.reason === 'full' ? 'the queue is full' : 'no agent is logged in'}`);
     this.#acd.requestCallback(res.interactionId, request.number);
+    const cb = this.#registerCallback(res.interactionId, request.queueId, request.number, request.enqueuedAt ?? this.#clock.now());
+    const i = this.#acd.router.interaction(cb.id);
+    if (i?.phase === 'offered') for (const agentId of i.offeredTo) void this.#ring(cb, agentId);
+    return { interactionId: cb.id };
+  }
+
+  #registerCallback(id: string, queueId: string, number: string, enqueuedAt: number): CallCtx {
     const cb: CallCtx = {
-      id: res.interactionId,
-      queueId: request.queueId,
+      id,
+      queueId,
       leg: null,
-      log: this.#log.child({ interactionId: res.interactionId, queueId: request.queueId }),
-      enqueuedAt: request.enqueuedAt ?? this.#clock.now(),
+      log: this.#log.child({ interactionId: id, queueId }),
+      enqueuedAt,
       resolve: () => undefined,
       done: false,
       rings: new Map(),
       agentLeg: null,
       announceTimer: null,
       busyMedia: false,
-      callback: request.number,
+      callback: number,
       connected: false,
     };
-    this.#calls.set(cb.id, cb);
-    const i = this.#acd.router.interaction(cb.id);
-    if (i?.phase === 'offered') for (const agentId of i.offeredTo) void this.#ring(cb, agentId);
-    return { interactionId: cb.id };
+    this.#calls.set(id, cb);
+    return cb;
+  }
+
+  #releaseOrphanOffer(interactionId: string, agentId: string): void {
+    if (this.#calls.has(interactionId)) return;
+    const i = this.#acd.router.interaction(interactionId);
+    if (i?.phase === 'offered' && i.offeredTo.has(agentId)) this.#acd.rejectOffer(interactionId, agentId, 'failed');
+  }
+
+  /**
+   * After a takeover: take back a caller whose interaction was rebuilt from the log (the
+   * FreeSWITCH adapter re-attaches the channel). The caller keeps their place.
+   */
+  adopt(leg: CallLeg, interactionId: string): Promise<VoiceOutcome> {
+    const i = this.#acd.router.interaction(interactionId);
+    if (!i || i.channel !== 'voice' || i.phase === 'connected' || this.#calls.has(interactionId)) {
+      return Promise.reject(new Error(`interaction ${interactionId} is not a waiting call that can be adopted`));
+    }
+    return new Promise<VoiceOutcome>((resolve) => {
+      const ctx: CallCtx = {
+        id: interactionId,
+        queueId: i.queueId,
+        leg,
+        log: callLogger(this.#log, leg.id, { interactionId, queueId: i.queueId }),
+        enqueuedAt: i.enqueuedAt,
+        resolve,
+        done: false,
+        rings: new Map(),
+        agentLeg: null,
+        announceTimer: null,
+        busyMedia: false,
+        callback: null,
+        connected: false,
+      };
+      this.#calls.set(interactionId, ctx);
+      void leg.ended.then(() => this.#customerGone(ctx));
+      this.#watchDtmf(ctx, leg);
+      if (i.phase === 'offered') for (const agentId of i.offeredTo) void this.#ring(ctx, agentId);
+      else void this.#hold(ctx);
+      this.#scheduleAnnouncement(ctx);
+    });
+  }
+
+  /** After re-attachment finished: rebuilt calls nobody adopted have no caller any more. */
+  dropUnadopted(): string[] {
+    const dropped: string[] = [];
+    for (const i of [...this.#acd.router.interactions()]) {
+      if (i.channel !== 'voice' || i.phase === 'connected' || this.#calls.has(i.id) || this.#acd.callbackOf(i.id)) continue;
+      this.#acd.exitQueue(i.id, 'lost-on-failover');
+      dropped.push(i.id);
+    }
+    return dropped;
   }
 
   // ---------------------------------------------------------------- agents
