@@ -1,63 +1,40 @@
 /**
- * Errors services throw that have an HTTP meaning. `mapApiErrors` turns them (and zod and
- * body-parser errors) into `{ error, field?, reason? }`; anything else goes to the app's own
- * error middleware.
+ * Errors services throw so the API maps them to HTTP in one place (api/app.ts).
+ * Route handlers never build error responses by hand.
  */
-import type { ErrorRequestHandler } from 'express';
-
 export class ApiError extends Error {
-  override readonly name: string = 'ApiError';
   constructor(
     readonly status: number,
+    readonly code: string,
     message: string,
-    readonly field?: string,
-    readonly reason?: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
 }
 
-export class NotFoundError extends ApiError {
-  override readonly name = 'NotFoundError';
-  constructor(what: string) {
-    super(404, `${what} not found`);
-  }
-}
-
-export class ConflictError extends ApiError {
-  override readonly name = 'ConflictError';
-  constructor(message: string) {
-    super(409, message);
-  }
-}
-
+/** 400: the request is malformed; names the field and the reason. */
 export class ValidationError extends ApiError {
   override readonly name = 'ValidationError';
   constructor(
-    field: string,
-    reason: string,
-    readonly issues: Array<{ field: string; reason: string }> = [{ field, reason }],
+    readonly field: string,
+    readonly reason: string,
   ) {
-    super(400, `${field}: ${reason}`, field, reason);
+    super(400, 'invalid_request', `${field}: ${reason}`, { field, reason });
   }
 }
 
-export const mapApiErrors: ErrorRequestHandler = (err: unknown, _req, res, next) => {
-  if (res.headersSent) return next(err);
-  if (err instanceof ValidationError) {
-    res.status(400).json({ error: err.message, field: err.field, reason: err.reason, issues: err.issues });
-    return;
+export class NotFoundError extends ApiError {
+  override readonly name = 'NotFoundError';
+  constructor(what: string, id: string) {
+    super(404, 'not_found', `${what} ${JSON.stringify(id)} does not exist`, { what, id });
   }
-  if (err instanceof ApiError) {
-    res.status(err.status).json({ error: err.message, ...(err.field ? { field: err.field, reason: err.reason } : {}) });
-    return;
+}
+
+/** 409: the change conflicts with the current state; nothing was changed. */
+export class ConflictError extends ApiError {
+  override readonly name = 'ConflictError';
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(409, 'conflict', message, details);
   }
-  // body-parser: malformed JSON or a body that is too large.
-  const e = err as { type?: string; status?: number; message?: string };
-  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string') {
-    const reason = e.type === 'entity.parse.failed' ? 'malformed JSON' : (e.message ?? 'bad request');
-    res.status(e.status).json({ error: `body: ${reason}`, field: 'body', reason });
-    return;
-  }
-  next(err);
-};
+}

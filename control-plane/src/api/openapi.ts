@@ -157,7 +157,9 @@ export function toValidationError(where: 'params' | 'query' | 'body', error: z.Z
     reason: readableReason(issue),
   }));
   const first = issues[0] ?? { field: where, reason: 'invalid' };
-  return new ValidationError(first.field, first.reason, issues);
+  const err = new ValidationError(first.field, first.reason);
+  if (err.details && issues.length > 1) err.details.issues = issues;
+  return err;
 }
 
 function readableReason(issue: z.core.$ZodIssue): string {

@@ -17,6 +17,9 @@ export type PolicyScope = 'queue' | 'campaign';
 
 export class RecordingNotFoundError extends Error {
   override readonly name = 'RecordingNotFoundError';
+  constructor(readonly recordingId: string) {
+    super(`recording ${recordingId} not found`);
+  }
 }
 export class RecordingNotActiveError extends Error {
   override readonly name = 'RecordingNotActiveError';
@@ -194,7 +197,7 @@ export class RecordingService {
 
   async get(id: string): Promise<RecordingMeta> {
     const row = (await this.#db('recordings').where({ id }).first()) as Row | undefined;
-    if (!row) throw new RecordingNotFoundError(`recording ${id} not found`);
+    if (!row) throw new RecordingNotFoundError(id);
     return toMeta(row);
   }
 
@@ -215,7 +218,7 @@ export class RecordingService {
 
   async setLegalHold(id: string, hold: boolean): Promise<RecordingMeta> {
     const n = await this.#db('recordings').where({ id }).update({ legal_hold: hold });
-    if (!n) throw new RecordingNotFoundError(`recording ${id} not found`);
+    if (!n) throw new RecordingNotFoundError(id);
     return this.get(id);
   }
 

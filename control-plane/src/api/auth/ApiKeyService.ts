@@ -112,7 +112,7 @@ export class ApiKeyService {
       .where({ id })
       .update({ revoked_at: this.#db.raw('coalesce(revoked_at, ?)', [new Date(this.#clock.now())]) })
       .returning('*')) as Row[];
-    if (!rows[0]) throw new NotFoundError(`API key ${id}`);
+    if (!rows[0]) throw new NotFoundError('API key', id);
     for (const [digest, entry] of this.#cache) if (entry.principal.keyId === id) this.#cache.delete(digest);
     return toRecord(rows[0]);
   }

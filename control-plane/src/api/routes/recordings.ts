@@ -43,8 +43,8 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof RecordingNotFoundError) throw new NotFoundError('recording');
-    if (err instanceof RecordingNotActiveError) throw new ApiError(409, err.message);
+    if (err instanceof RecordingNotFoundError) throw new NotFoundError('recording', err.recordingId);
+    if (err instanceof RecordingNotActiveError) throw new ApiError(409, 'conflict', err.message);
     throw err;
   }
 }
@@ -52,7 +52,7 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
 /** Agents may only act on recordings of their own interactions. */
 function assertOwn(req: Request, meta: RecordingMeta): void {
   if (req.auth?.role === 'agent' && meta.agentId !== req.auth.agentId) {
-    throw new ApiError(403, 'an agent key may only act on its own recordings');
+    throw new ApiError(403, 'forbidden', 'an agent key may only act on its own recordings');
   }
 }
 
@@ -93,7 +93,7 @@ export function recordingRoutes(registry: ApiRegistry, deps: { recordings: Recor
   }, async (req, res, { params }) => {
     const meta = await mapped(() => svc.get(params.id));
     const size = await svc.storage.size(meta.storageKey);
-    if (size === null) throw new ApiError(410, `the file of recording ${meta.id} is missing from storage`);
+    if (size === null) throw new ApiError(410, 'gone', `the file of recording ${meta.id} is missing from storage`);
     const range = parseRange(req.headers.range, size);
     await audit(req, meta.id, 'download', req.headers.range ?? null);
     res.set({

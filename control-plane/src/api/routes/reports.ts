@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { Response } from 'express';
 import { RouteGroup, type ApiRegistry } from '../openapi.js';
-import { ValidationError } from '../errors.js';
+import { ApiError, ValidationError } from '../errors.js';
 import { pageQuery, pageOf } from '../pagination.js';
 import { resolveRange, timePoint, timeZone } from '../../reporting/timeRange.js';
 import { cdrReport, intervalReport, type Dimension } from '../../reporting/reports.js';
@@ -47,10 +47,9 @@ function scopeAgent(auth: Principal | undefined, requested: string[] | undefined
   return [own];
 }
 
-class ForbiddenScope extends ValidationError {
+class ForbiddenScope extends ApiError {
   constructor() {
-    super('query.agentId', 'an agent key may only read its own agent');
-    Object.defineProperty(this, 'status', { value: 403 });
+    super(403, 'forbidden', 'an agent key may only read its own agent', { field: 'query.agentId', reason: 'not your agent' });
   }
 }
 

@@ -63,7 +63,7 @@ export function webhookRoutes(registry: ApiRegistry, deps: { db: Knex; outbox: W
   }, async (_req, res, { params }) => {
     const n = await deps.db('webhook_outbox').where({ id: params.id, status: 'dead' })
       .update({ status: 'pending', attempts: 0, next_attempt_at: deps.db.fn.now(), last_error: null });
-    if (!n) throw new NotFoundError(`dead letter ${params.id}`);
+    if (!n) throw new NotFoundError('dead letter', String(params.id));
     deps.worker?.kick();
     res.json({ id: params.id, status: 'pending' });
   });

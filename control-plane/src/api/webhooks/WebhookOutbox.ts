@@ -77,13 +77,13 @@ export class WebhookOutbox {
     if (patch.active !== undefined) row.active = patch.active;
     const q = this.#db('webhook_subscriptions').where({ id });
     const rows = (Object.keys(row).length ? await q.update(row).returning('*') : await q.select('*')) as SubRow[];
-    if (!rows[0]) throw new NotFoundError(`webhook subscription ${id}`);
+    if (!rows[0]) throw new NotFoundError('webhook subscription', id);
     return toSub(rows[0]);
   }
 
   async deleteSubscription(id: string): Promise<void> {
     const n = await this.#db('webhook_subscriptions').where({ id }).delete();
-    if (!n) throw new NotFoundError(`webhook subscription ${id}`);
+    if (!n) throw new NotFoundError('webhook subscription', id);
   }
 
   /** The EventLog commit hook: `eventLog.onCommit(outbox.commitHook)`. */
