@@ -15,7 +15,7 @@ export function authenticate(keys: ApiKeyService): RequestHandler {
     if (presented === null) return next(); // routes decide (public vs requireRole → 401)
     const principal = await keys.verify(presented);
     if (!principal) {
-      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'unknown or revoked API key' });
+      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'unauthorized', message: 'unknown or revoked API key' });
       return;
     }
     req.auth = principal;
@@ -41,7 +41,7 @@ export function rateLimitPerKey(options: { limit: number; windowMs: number }): R
     keyGenerator: (req) => (req.auth ? `key:${req.auth.keyId}` : `ip:${req.ip ?? 'unknown'}`),
     validate: { keyGeneratorIpFallback: false },
     handler: (_req, res, _next, opts) => {
-      res.status(opts.statusCode).json({ error: `rate limit exceeded: at most ${options.limit} requests per ${Math.round(options.windowMs / 1000)} s for this key` });
+      res.status(opts.statusCode).json({ error: 'rate_limited', message: `rate limit exceeded: at most ${options.limit} requests per ${Math.round(options.windowMs / 1000)} s for this key` });
     },
   });
 }

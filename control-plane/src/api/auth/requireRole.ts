@@ -9,11 +9,12 @@ export function requireRole(...roles: Role[]): RequestHandler {
   const allowed = new Set(roles);
   return (req, res, next) => {
     if (!req.auth) {
-      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'an API key is required (X-API-Key header or Authorization: Bearer)' });
+      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'unauthorized', message: 'an API key is required (X-API-Key header or Authorization: Bearer)' });
       return;
     }
     if (!allowed.has(req.auth.role)) {
-      res.status(403).json({ error: `role ${req.auth.role} may not ${req.method} ${req.baseUrl}${req.path}; allowed: ${roles.join(', ')}` });
+      const path = req.originalUrl.split('?')[0];
+      res.status(403).json({ error: 'forbidden', message: `role ${req.auth.role} may not ${req.method} ${path}; allowed: ${roles.join(', ')}` });
       return;
     }
     next();

@@ -104,7 +104,7 @@ export function recordingRoutes(registry: ApiRegistry, deps: { recordings: Recor
       ...(meta.sha256 ? { ETag: `"${meta.sha256}"` } : {}),
     });
     if (range === 'unsatisfiable') {
-      res.status(416).set('Content-Range', `bytes */${size}`).json({ error: `range ${req.headers.range} is outside the ${size}-byte file` });
+      res.status(416).set('Content-Range', `bytes */${size}`).json({ error: 'range_not_satisfiable', message: `range ${req.headers.range} is outside the ${size}-byte file` });
       return;
     }
     const part = range ?? { start: 0, end: size - 1 };
