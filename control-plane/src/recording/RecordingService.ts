@@ -132,7 +132,7 @@ export class RecordingService {
     });
     let recording: Recording;
     try {
-      recording = await input.leg.record({ path: this.#storage.locationFor(key), stereo: policy.stereo });
+      recording = await input.leg.record({ path: await this.#storage.prepare(key), stereo: policy.stereo });
     } catch (err) {
       await this.#db('recordings').where({ id }).update({ status: 'failed' });
       this.#log.error({ callId: input.leg.id, interactionId: input.interactionId, err: (err as Error).message }, 'recording did not start');

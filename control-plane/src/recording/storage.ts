@@ -13,6 +13,8 @@ import { Readable } from 'node:stream';
 export interface RecordingStorage {
   /** What to hand to the media engine's `record({ path })`. */
   locationFor(key: string): string;
+  /** Makes the location writable (directories) and returns it. */
+  prepare(key: string): Promise<string>;
   /** Size in bytes, or null when the object does not exist. */
   size(key: string): Promise<number | null>;
   sha256(key: string): Promise<string>;
@@ -43,6 +45,12 @@ export class LocalDiskStorage implements RecordingStorage {
 
   locationFor(key: string): string {
     return this.#path(key);
+  }
+
+  async prepare(key: string): Promise<string> {
+    const path = this.#path(key);
+    await mkdir(dirname(path), { recursive: true });
+    return path;
   }
 
   async size(key: string): Promise<number | null> {
