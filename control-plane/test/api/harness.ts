@@ -8,7 +8,7 @@ import { createApp } from '../../src/api/app.js';
 import { createSwitchboardApi, type SwitchboardApi } from '../../src/api/switchboardApi.js';
 import { loadApiConfig } from '../../src/api/config.js';
 import { WallboardAggregator } from '../../src/api/realtime/WallboardAggregator.js';
-import { SystemClock } from '../../src/clock.js';
+import { SystemClock, type Clock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import type { Role } from '../../src/api/roles.js';
@@ -30,11 +30,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { realtimeClock?: Clock } = {}): Promise<Harness> {
   const tdb = await createTestDb('api');
   const dir = mkdtempSync(join(tmpdir(), 'sb-rec-'));
   const clock = new SystemClock();
-  const realtime = new WallboardAggregator({ clock });
+  const realtime = new WallboardAggregator({ clock: options.realtimeClock ?? clock });
   const api = createSwitchboardApi({
     db: tdb.db, clock, logger: silentLogger(), realtime,
     config: loadApiConfig({ SWITCHBOARD_ADMIN_KEY: ADMIN_BOOTSTRAP, RECORDINGS_DIR: dir, PUBLIC_BASE_URL: 'https://sb.example.com', ...env }),
