@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { INTERVAL_MS, agentTimeByInterval, derive, emptyCounters, type AgentStateRecord } from '../../src/reporting/model.js';
+import { INTERVAL_MS, agentTimeByInterval, derive, emptyCounters, type AgentStateRecord, type AgentTime } from '../../src/reporting/model.js';
 import { AGENT_STATES } from '../../src/domainEvents.js';
 import { WallboardAggregator } from '../../src/api/realtime/WallboardAggregator.js';
 import { DAY, a1States1, a1States2, part1, part2, t } from './knownDay.js';
@@ -27,7 +27,7 @@ describe('reporting model (pure)', () => {
       let got = 0;
       let reasons = 0;
       let notReady = 0;
-      for (const [start, tm] of agentTimeByInterval(list, from, to).get('a') ?? new Map()) {
+      for (const [start, tm] of agentTimeByInterval(list, from, to).get('a') ?? new Map<number, AgentTime>()) {
         assert.equal(start % INTERVAL_MS, 0);
         got += tm.readyMs + tm.busyMs + tm.notReadyMs;
         notReady += tm.notReadyMs;
