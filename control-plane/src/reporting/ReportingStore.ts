@@ -210,11 +210,16 @@ export class ReportingStore {
     if (newAe.length) {
       // A state change closes the span that began at the agent's previous event.
       const agents = [...new Set(newAe.map((r) => r.agent_id))];
+      const firstNew = new Date(Math.min(...newAe.map((r) => r.at.getTime())));
       const prev = (await this.#db.raw(
-        'select distinct on (agent_id) agent_id, at from agent_state_events where agent_id = any(?) and id <= ? order by agent_id, id desc',
-        [agents, lastAe],
+        'select distinct on (agent_id) agent_id, at from agent_state_events where agent_id = any(?) and at < ? order by agent_id, at desc, id desc',
+        [agents, firstNew],
       )).rows as Array<{ at: Date }>;
       for (const p of prev) lo = Math.min(lo, p.at.getTime());
+      // An event appended out of time order also changes the span up to the agent's next event.
+      const lastNew = new Date(Math.max(...newAe.map((r) => r.at.getTime())));
+      const [next] = (await this.#db('agent_state_events').whereIn('agent_id', agents).andWhere('at', '>', lastNew).min('at as min')) as Array<{ min: Date | null }>;
+      if (next?.min) hi = Math.max(hi, next.min.getTime());
     }
     const result = await this.rebuild(lo, hi + 1);
     if (newIe.length) await this.#setCursor('interaction_events', Number((newIe[newIe.length - 1] as EventRow).id));
