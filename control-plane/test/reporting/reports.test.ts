@@ -5,6 +5,7 @@ import { silentLogger } from '../../src/logger.js';
 import { ReportingStore } from '../../src/reporting/ReportingStore.js';
 import { cdrReport, intervalReport } from '../../src/reporting/reports.js';
 import { resolveRange } from '../../src/reporting/timeRange.js';
+import { WallboardAggregator } from '../../src/api/realtime/WallboardAggregator.js';
 import { DAY, a1States1, a1States2, append, ids, part1, part2, recordingC1, t } from './knownDay.js';
 
 describe('reporting on a known day (real PostgreSQL)', function () {
@@ -108,6 +109,13 @@ describe('reporting on a known day (real PostgreSQL)', function () {
     await tdb.db('interval_agent').delete();
     await reporting.rebuildAll();
     assert.deepEqual(await snapshot(), incremental);
+  });
+
+  it('the live wallboard reloads today from the event log after a restart', async () => {
+    const board = new WallboardAggregator({ clock: { now: () => t('09:00:00'), setTimer: () => ({ cancel() {} }), sleep: async () => {} } });
+    await board.loadToday(tdb.db);
+    const sales = board.snapshot().queues.find((q) => q.queueId === 'sales')!;
+    assert.deepEqual([sales.name, sales.offeredToday, sales.serviceLevelPct, sales.asaSec, sales.serviceLevelTargetPct], ['Sales', 7, 66.67, 18, 80]);
   });
 
   it('groups by the day of the requested time zone', async () => {

@@ -56,6 +56,20 @@ export class WallboardAggregator extends TypedEmitter<RealtimeSourceEvents> impl
     for (const r of rows) this.setQueue(r.id, r.name, thresholdsFromSettings(r.settings));
   }
 
+  /**
+   * Rebuilds today's figures from the event log (after a restart or on a standby taking over):
+   * every event of interactions active today, and each agent's latest state.
+   */
+  async loadToday(db: Knex): Promise<void> {
+    await this.loadQueues(db);
+    this.#rollDay(this.#clock.now());
+    const since = new Date(this.#dayStart);
+    const ids = db('interaction_events').distinct('interaction_id').where('at', '>=', since);
+    const rows = (await db('interaction_events').whereIn('interaction_id', ids).orderBy('id')) as Array<Record<string, unknown>>;
+    const agents = (await db.raw('select distinct on (agent_id) * from agent_state_events order by agent_id, at desc, id desc')).rows as Array<Record<string, unknown>>;
+    await this.eventLogHook(undefined as never, { interactionEvents: rows, agentStates: agents });
+  }
+
   setQueue(queueId: string, name: string, thresholds: QueueThresholds = DEFAULT_THRESHOLDS): void {
     const q = this.#queue(queueId);
     q.name = name;
