@@ -49,6 +49,8 @@ export interface SwitchboardApiDeps {
   /** How often the interval tables catch up with the event log (default 60 s). */
   reportingRefreshMs?: number;
   webhookPollMs?: number;
+  /** How often WebSocket clients get a snapshot (default 1000 ms). */
+  realtimeSnapshotMs?: number;
 }
 
 export interface MountedRouter {
@@ -94,7 +96,7 @@ export class SwitchboardApi {
     this.recordings = new RecordingService({ db, storage, clock, logger });
     this.retention = new RetentionJob({ db, storage, clock, logger });
     this.reporting = new ReportingStore({ db, logger });
-    this.hub = new WebSocketHub({ source: deps.realtime, keys: this.keys, logger });
+    this.hub = new WebSocketHub({ source: deps.realtime, keys: this.keys, logger, ...(deps.realtimeSnapshotMs ? { snapshotMs: deps.realtimeSnapshotMs } : {}) });
 
     this.gate = [
       authenticate(this.keys),

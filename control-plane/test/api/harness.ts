@@ -36,7 +36,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
   const clock = new SystemClock();
   const realtime = new WallboardAggregator({ clock: options.realtimeClock ?? clock });
   const api = createSwitchboardApi({
-    db: tdb.db, clock, logger: silentLogger(), realtime,
+    db: tdb.db, clock, logger: silentLogger(), realtime, realtimeSnapshotMs: 200,
     config: loadApiConfig({ SWITCHBOARD_ADMIN_KEY: ADMIN_BOOTSTRAP, RECORDINGS_DIR: dir, PUBLIC_BASE_URL: 'https://sb.example.com', ...env }),
   });
   const app = createApp({

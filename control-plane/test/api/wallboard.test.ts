@@ -7,8 +7,94 @@ import { randomUUID } from 'node:crypto';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startHarness, type Harness } from './harness.js';
 import { SystemClock, type Clock } from '../../src/clock.js';
+import { SimEngine } from '../../src/engine/sim/SimEngine.js';
+import type { CallLeg } from '../../src/engine/port.js';
+import { EventLog } from '../../src/store/EventLog.js';
+import { silentLogger } from '../../src/logger.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * A control plane's HTTP side fed by the simulator: callers queue on music on hold, two agents
+ * take the oldest caller when free (a stand-in for the ACD, which is not on main yet), and every
+ * step is appended to the real EventLog, whose commit hook feeds the wallboard.
+ */
+async function startSimHarness() {
+  const engine = new SimEngine({ seed: 7, startTime: Date.parse('2026-01-05T08:00:00Z') });
+  await engine.start();
+  const h = await startHarness({}, { realtimeClock: engine.clock });
+  h.realtime.setQueue('sales', 'Sales', { slThresholdSec: 20, shortAbandonSec: 5, slTargetPct: 80 });
+  const log = new EventLog({ db: h.tdb.db, logger: silentLogger(), batchMs: 1 });
+  log.onCommit(h.realtime.eventLogHook);
+  const clock = engine.clock;
+  const waiting: Array<{ id: string; leg: CallLeg }> = [];
+  const free = ['agent-1', 'agent-2'];
+  let answered = 0;
+  for (const user of free) {
+    engine.addAgentEndpoint({ user, answerDelayMs: { kind: 'fixed', ms: 2000 }, noAnswerProbability: 0 });
+    log.agentState({ agentId: user, state: 'ready', at: clock.now() });
+  }
+  const dispatch = (): void => {
+    while (free.length && waiting.length) {
+      const agent = free.shift()!;
+      const call = waiting.shift()!;
+      log.interactionEvent({ interactionId: call.id, type: 'offered', at: clock.now(), queueId: 'sales', agentId: agent });
+      log.agentState({ agentId: agent, state: 'busy', at: clock.now(), interactionId: call.id });
+      void (async () => {
+        const agentLeg = await engine.originate({ to: { kind: 'user', user: agent }, callerId: { number: '100' }, timeoutMs: 20_000 });
+        if (call.leg.state === 'ended') {
+          await agentLeg.hangup();
+        } else {
+          log.interactionEvent({ interactionId: call.id, type: 'answered', at: clock.now(), queueId: 'sales', agentId: agent });
+          answered++;
+          await call.leg.stopMusicOnHold();
+          await call.leg.bridge(agentLeg);
+          await call.leg.ended;
+        }
+        log.agentState({ agentId: agent, state: 'wrap-up', at: clock.now(), interactionId: call.id });
+        clock.setTimer(10_000, () => {
+          log.agentState({ agentId: agent, state: 'ready', at: clock.now() });
+          free.push(agent);
+          dispatch();
+        });
+      })().catch(() => free.push(agent));
+    }
+  };
+  engine.on('call', (leg) => {
+    const id = randomUUID();
+    log.interactionEvent({ interactionId: id, type: 'arrived', at: clock.now() });
+    log.interactionEvent({ interactionId: id, type: 'queued', at: clock.now(), queueId: 'sales' });
+    void leg.answer().then(() => leg.startMusicOnHold());
+    waiting.push({ id, leg });
+    void leg.ended.then((hangup) => {
+      const i = waiting.findIndex((w) => w.id === id);
+      if (i >= 0) {
+        waiting.splice(i, 1);
+        log.interactionEvent({ interactionId: id, type: 'abandoned', at: hangup.at, queueId: 'sales' });
+      }
+      log.interactionEvent({ interactionId: id, type: 'ended', at: hangup.at, data: { side: hangup.side, cause: hangup.cause } });
+    });
+    dispatch();
+  });
+  engine.addArrivals({
+    to: '+18005550100', perHour: 120, durationMs: 3_600_000,
+    patienceMs: { kind: 'exponential', meanMs: 90_000 }, talkTimeMs: { kind: 'exponential', meanMs: 60_000 },
+  });
+  return {
+    h,
+    engine,
+    answered: () => answered,
+    async advance(ms: number) {
+      await clock.runFor(ms);
+      await log.flush();
+    },
+    async close() {
+      await engine.stop();
+      await log.close();
+      await h.close();
+    },
+  };
+}
 
 describe('wallboard page in headless Chromium (live over the WebSocket)', function () {
   this.timeout(60_000);
@@ -95,6 +181,36 @@ describe('wallboard page in headless Chromium (live over the WebSocket)', functi
     await page.screenshot({ path: 'artifacts/wallboard.png', fullPage: true });
     assert.deepEqual(errors, []);
     await page.close();
+  });
+
+  it('follows a simulated morning (SimEngine → EventLog → wallboard aggregator → WebSocket → page)', async () => {
+    const sim = await startSimHarness();
+    try {
+      // The simulator's first random draw is ≈1 for small seeds, so the first caller arrives late
+      // (reported to the lead); warm up 15 virtual minutes before watching.
+      await sim.advance(15 * 60_000);
+      const page = await browser!.newPage();
+      await page.goto(`${sim.h.base}/wallboard#key=${encodeURIComponent(sim.h.keys['read-only'])}`);
+      const answered = page.locator('tr[data-queue="sales"] .answered');
+      await page.locator('#status').filter({ hasText: 'live' }).waitFor({ timeout: 10_000 });
+      const seen: string[] = [];
+      for (let minute = 0; minute < 10; minute++) {
+        await sim.advance(60_000);
+        await page.waitForTimeout(400); // two snapshot periods
+        seen.push((await answered.textContent().catch(() => null)) ?? '-');
+        if (process.env.DEBUG_SIM) console.log(minute, sim.answered(), JSON.stringify(sim.engine.stats()));
+      }
+      const numbers = seen.filter((v) => /^\d+$/.test(v)).map(Number);
+      assert.ok(numbers.length >= 6, `the sales row appeared: ${seen.join(',')}`);
+      assert.ok(new Set(numbers).size >= 3, `answered count changed as calls were handled: ${seen.join(',')}`);
+      assert.ok(numbers.every((n, i) => i === 0 || n >= numbers[i - 1]!), `answered only grows: ${seen.join(',')}`);
+      assert.equal(Number(await answered.textContent()), sim.answered(), 'the page shows what the simulator handled');
+      mkdirSync('artifacts', { recursive: true });
+      await page.screenshot({ path: 'artifacts/wallboard-sim.png', fullPage: true });
+      await page.close();
+    } finally {
+      await sim.close();
+    }
   });
 
   it('asks for a key when none is given and refuses a wrong one', async () => {
