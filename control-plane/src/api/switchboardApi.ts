@@ -16,6 +16,7 @@ import type { Knex } from 'knex';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { EventLog } from '../store/EventLog.js';
+import type { RoleParticipant } from '../ha/ActiveRole.js';
 import type { ApiConfig } from './config.js';
 import { ApiRegistry } from './openapi.js';
 import { ApiKeyService } from './auth/ApiKeyService.js';
@@ -161,12 +162,27 @@ export class SwitchboardApi {
     }
   }
 
-  async close(): Promise<void> {
+  /** Stops the background work of `start()` (the HTTP side keeps serving). */
+  async stop(): Promise<void> {
     this.#stopped = true;
     for (const t of this.#timers) t.cancel();
     this.#timers = [];
     this.retention.stop();
     await this.webhooks.stop();
+  }
+
+  /**
+   * For ha/ActiveRole: the background work (webhook delivery, retention, reporting refresh)
+   * runs only on the active instance; a standby still serves the API and the wallboard.
+   */
+  readonly roleParticipant: RoleParticipant = {
+    name: 'api-background',
+    activate: async () => this.start(),
+    deactivate: async () => this.stop(),
+  };
+
+  async close(): Promise<void> {
+    await this.stop();
     await this.hub.close();
   }
 }
