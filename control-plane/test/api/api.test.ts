@@ -4,6 +4,9 @@ import WebSocket from 'ws';
 import { listMountedRoutes } from '../../src/api/openapi.js';
 import { ROLES, type Role } from '../../src/api/roles.js';
 import { ADMIN_BOOTSTRAP, call, startHarness, type Harness } from './harness.js';
+import { EventLog } from '../../src/store/EventLog.js';
+import { silentLogger } from '../../src/logger.js';
+import { a1States1, a1States2, append, part1, part2 } from '../reporting/knownDay.js';
 
 const RANGE = 'from=2026-01-05&to=2026-01-05&tz=UTC';
 
@@ -152,6 +155,42 @@ describe('REST API: auth, roles, validation, pagination, audit, OpenAPI (real Po
     const view = await call(h, 'GET', '/api/audit?limit=5', h.keys.admin);
     assert.equal(view.status, 200);
     assert.ok(view.json.items!.length > 0);
+  });
+
+  it('serves reports as JSON and CSV after a rebuild from the event log', async () => {
+    const log = new EventLog({ db: h.tdb.db, logger: silentLogger(), batchMs: 1 });
+    await h.tdb.db('queues').insert({ id: 'sales', name: 'Sales', settings: JSON.stringify({ slThresholdSec: 20, shortAbandonSec: 5 }) }).onConflict('id').ignore();
+    append(log, [...part1, ...part2], [...a1States1, ...a1States2]);
+    await log.close();
+    const rebuilt = await call(h, 'POST', '/api/reports/rebuild', h.keys.admin, { from: '2026-01-05', to: '2026-01-05', tz: 'UTC' });
+    assert.equal(rebuilt.status, 200, rebuilt.text);
+    assert.equal(rebuilt.json.interactions, 7);
+    const json = await call(h, 'GET', '/api/reports/queues?from=2026-01-05&to=2026-01-05&tz=Europe/Paris&granularity=day&queueId=sales', h.keys['read-only']);
+    assert.deepEqual(json.json.items!.map((r) => [r.start, r.offered, r.serviceLevelPct, r.asaSec]), [['2026-01-05T00:00:00+01:00', 7, 66.67, 18]]);
+    const res = await fetch(`${h.base}/api/reports/queues?from=2026-01-05&to=2026-01-05&tz=UTC&queueId=sales&format=csv`, { headers: { 'X-API-Key': h.keys['read-only'] } });
+    assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
+    assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="queue-report.csv"/);
+    const lines = (await res.text()).trim().split('\r\n');
+    assert.equal(lines[0], 'id,start,offered,answered,answeredInSl,abandoned,shortAbandoned,serviceLevelPct,asaSec,ahtSec,abandonRatePct,talkSec,holdSec,wrapupSec');
+    assert.deepEqual(lines.slice(1), ['sales,2026-01-05T08:00:00Z,5,3,2,1,1,50,25,140,20,330,30,60', 'sales,2026-01-05T08:15:00Z,2,2,2,0,0,100,7.5,95,0,180,0,10']);
+    const cdrCsv = await fetch(`${h.base}/api/reports/cdrs?from=2026-01-05&to=2026-01-05&format=csv&limit=2`, { headers: { 'X-API-Key': h.keys.supervisor } });
+    assert.equal((await cdrCsv.text()).trim().split('\r\n').length, 3);
+  });
+
+  it('shows dead letters and puts one back in its queue', async () => {
+    const sub = await h.api.outbox.createSubscription({ name: 'dl', url: 'https://crm.example.com/dl', eventTypes: ['agent.state'] });
+    const eventId = randomUUID();
+    const [row] = await h.tdb.db('webhook_outbox').insert({
+      subscription_id: sub.subscription.id, event_id: eventId, event_type: 'agent.state', payload: JSON.stringify({ id: eventId }),
+      status: 'dead', attempts: 12, last_error: 'HTTP 500',
+    }).returning('id');
+    const dead = await call(h, 'GET', `/api/webhooks/deliveries?status=dead&subscriptionId=${sub.subscription.id}`, h.keys.supervisor);
+    assert.deepEqual(dead.json.items!.map((d) => [d.eventId, d.attempts, d.lastError]), [[eventId, 12, 'HTTP 500']]);
+    assert.equal((await call(h, 'POST', `/api/webhooks/deliveries/${row.id}/retry`, h.keys.supervisor)).status, 403);
+    const retried = await call(h, 'POST', `/api/webhooks/deliveries/${row.id}/retry`, h.keys.admin);
+    assert.equal(retried.status, 200);
+    assert.equal((await h.tdb.db('webhook_outbox').where({ id: row.id }).first()).status, 'pending');
+    assert.equal((await call(h, 'POST', `/api/webhooks/deliveries/${row.id}/retry`, h.keys.admin)).status, 404, 'only dead letters can be retried');
   });
 
   it('serves Prometheus metrics', async () => {
