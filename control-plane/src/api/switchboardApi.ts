@@ -151,6 +151,10 @@ export class SwitchboardApi {
       await this.reporting.refresh();
     });
     every(5_000, () => this.updateMetrics(this.#deps.realtime.snapshot()));
+    every(3_600_000, async () => {
+      const n = await this.webhooks.purgeDelivered(7 * 86_400_000);
+      if (n) this.#log.info({ purged: n }, 'delivered webhook rows older than 7 days purged');
+    });
   }
 
   updateMetrics(s: WallboardSnapshot): void {

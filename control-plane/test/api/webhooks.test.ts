@@ -140,6 +140,8 @@ describe('webhooks: outbox in the event transaction, ordered retried delivery (r
     assert.deepEqual([...flaky.badSignatures, ...steady.badSignatures], []);
     assert.ok(flaky.requests > flaky.accepted.length + 5, `the flaky receiver saw failures (${flaky.requests} requests)`);
     const firstEnded = flaky.accepted.find((e) => e.type === 'interaction.ended')!;
+    assert.equal(await w.purgeDelivered(60_000), 0, 'fresh deliveries are kept');
+    assert.equal(await w.purgeDelivered(-1000), expected.length + expectedAgent.length, 'old deliveries are purged');
     assert.equal(firstEnded.data.recordingUrl, `https://sb.example.com/api/recordings/${recordingId}/media`);
     assert.deepEqual(flaky.accepted[0]!.data, { interactionId: flaky.accepted[0]!.data.interactionId, queueId: 'sales', agentId: 'a1' });
   });

@@ -109,6 +109,11 @@ export class WebhookWorker extends TypedEmitter<WebhookWorkerEvents> {
     await this.#running;
   }
 
+  /** Deletes delivered rows older than `olderThanMs` (dead letters stay until retried or their subscription goes). */
+  async purgeDelivered(olderThanMs: number): Promise<number> {
+    return this.#db('webhook_outbox').where({ status: 'delivered' }).andWhere('delivered_at', '<', new Date(this.#clock.now() - olderThanMs)).delete();
+  }
+
   async pending(): Promise<number> {
     const [{ count }] = (await this.#db('webhook_outbox').where({ status: 'pending' }).count<{ count: string }[]>('* as count')) as [{ count: string }];
     return Number(count);
