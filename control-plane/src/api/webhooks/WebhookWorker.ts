@@ -59,6 +59,7 @@ export class WebhookWorker extends TypedEmitter<WebhookWorkerEvents> {
   #running: Promise<void> | null = null;
   #stopped = true;
   #again = false;
+  #lastBacklogAt = -Infinity;
 
   constructor(o: WebhookWorkerOptions) {
     super();
@@ -119,7 +120,7 @@ export class WebhookWorker extends TypedEmitter<WebhookWorkerEvents> {
     return Number(count);
   }
 
-  /** One pass: deliver each subscription's head row that is due; returns ms until the next due row. */
+  /** One pass: drain each subscription whose head row is due; returns ms until the next due row. */
   async #tick(): Promise<number> {
     const heads = (await this.#db.raw(
       `select distinct on (o.subscription_id) o.id, o.subscription_id, o.event_id, o.event_type, o.payload, o.attempts, o.next_attempt_at, s.url, s.secret
@@ -127,18 +128,37 @@ export class WebhookWorker extends TypedEmitter<WebhookWorkerEvents> {
         where o.status = 'pending' and s.active
         order by o.subscription_id, o.id`,
     )).rows as OutboxRow[];
-    this.emit('backlog', { pending: await this.pending() });
     const now = this.#clock.now();
+    if (now - this.#lastBacklogAt >= 1000) {
+      this.#lastBacklogAt = now;
+      this.emit('backlog', { pending: await this.pending() });
+    }
     const due = heads.filter((h) => h.next_attempt_at.getTime() <= now);
     for (let i = 0; i < due.length; i += this.#concurrency) {
-      await Promise.all(due.slice(i, i + this.#concurrency).map((h) => this.#deliver(h)));
+      await Promise.all(due.slice(i, i + this.#concurrency).map((h) => this.#drain(h)));
     }
-    if (due.length) return 0; // the next row of those subscriptions may be due right away
+    if (due.length) return 0; // more rows may be due right away
     const waits = heads.map((h) => h.next_attempt_at.getTime() - now).filter((ms) => ms > 0);
     return Math.min(this.#pollMs, ...waits);
   }
 
-  async #deliver(row: OutboxRow): Promise<void> {
+  /** Delivers one subscription's rows in order until one fails, none is due, or the batch is done. */
+  async #drain(head: OutboxRow): Promise<void> {
+    let row: OutboxRow | undefined = head;
+    for (let n = 0; row && n < 200 && !this.#stopped; n++) {
+      if (!(await this.#deliver(row))) return;
+      row = (await this.#db.raw(
+        `select o.id, o.subscription_id, o.event_id, o.event_type, o.payload, o.attempts, o.next_attempt_at, s.url, s.secret
+           from webhook_outbox o join webhook_subscriptions s on s.id = o.subscription_id
+          where o.subscription_id = ? and o.status = 'pending' and s.active
+          order by o.id limit 1`,
+        [row.subscription_id],
+      )).rows[0] as OutboxRow | undefined;
+      if (row && row.next_attempt_at.getTime() > this.#clock.now()) return;
+    }
+  }
+
+  async #deliver(row: OutboxRow): Promise<boolean> {
     const body = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
     const attempts = row.attempts + 1;
     const outboxId = Number(row.id);
@@ -167,7 +187,7 @@ export class WebhookWorker extends TypedEmitter<WebhookWorkerEvents> {
     if (error === null) {
       await this.#db('webhook_outbox').where({ id: row.id }).update({ status: 'delivered', attempts, delivered_at: new Date(this.#clock.now()), last_error: null });
       this.emit('delivered', { subscriptionId: row.subscription_id, outboxId, attempts });
-      return;
+      return true;
     }
     const dead = attempts >= this.#maxAttempts;
     const base = Math.min(this.#maxBackoffMs, this.#backoffMs * 2 ** (attempts - 1));
@@ -177,5 +197,6 @@ export class WebhookWorker extends TypedEmitter<WebhookWorkerEvents> {
     });
     this.#log.warn({ subscriptionId: row.subscription_id, outboxId, attempts, error, dead }, dead ? 'webhook dead-lettered' : 'webhook delivery failed; will retry');
     this.emit('failed', { subscriptionId: row.subscription_id, outboxId, attempts, error, dead });
+    return false;
   }
 }
