@@ -253,3 +253,17 @@ export function listMountedRoutes(router: unknown, prefix = ''): Array<{ method:
   }
   return out;
 }
+
+/**
+ * Puts the routes of a plain express Router (one not built with RouteGroup) into the
+ * document, with their roles but without schemas, so /openapi.json still lists every route.
+ * Mount the router with `requireRole(...roles)` in front: this only documents.
+ */
+export function documentRouter(registry: ApiRegistry, prefix: string, router: unknown, options: { tag: string; roles: readonly Role[] | 'public'; summary?: string }): void {
+  for (const r of listMountedRoutes(router)) {
+    const method = r.method as Method;
+    if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+    const path = (prefix + (r.path === '/' ? '' : r.path)) || '/';
+    registry.add({ method, path, tag: options.tag, spec: { summary: options.summary ?? `${method.toUpperCase()} ${path}`, roles: options.roles } });
+  }
+}

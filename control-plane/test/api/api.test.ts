@@ -35,6 +35,19 @@ describe('REST API: auth, roles, validation, pagination, audit, OpenAPI (real Po
     assert.deepEqual(schema.required.sort(), ['name', 'role']);
   });
 
+  it('documents plain routers of other areas too', async () => {
+    const { ApiRegistry, documentRouter } = await import('../../src/api/openapi.js');
+    const express = (await import('express')).default;
+    const plain = express.Router();
+    plain.get('/flows', (_req, res) => void res.json([]));
+    plain.post('/flows/:id/activate', (_req, res) => void res.json({}));
+    const registry = new ApiRegistry();
+    documentRouter(registry, '/api/ivr', plain, { tag: 'ivr', roles: ['admin'] });
+    const doc = registry.document() as { paths: Record<string, Record<string, { 'x-roles': string[] }>> };
+    assert.deepEqual(Object.keys(doc.paths), ['/api/ivr/flows', '/api/ivr/flows/{id}/activate']);
+    assert.deepEqual(doc.paths['/api/ivr/flows/{id}/activate']!.post!['x-roles'], ['admin']);
+  });
+
   it('answers 401 without a key or with an unknown one, and 403 outside the role', async () => {
     const none = await call(h, 'GET', '/api/keys', null);
     assert.equal(none.status, 401);
