@@ -41,10 +41,13 @@ export const DEFAULT_THRESHOLDS: QueueThresholds = { slThresholdSec: 20, shortAb
 export function thresholdsFromSettings(settings: unknown): QueueThresholds {
   const s = (settings && typeof settings === 'object' ? settings : {}) as Record<string, unknown>;
   const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : d);
+  // The ACD stores its queues' service level as settings.sl = { thresholdSec, target (0–1), shortAbandonSec }.
+  const sl = (s.sl && typeof s.sl === 'object' ? s.sl : {}) as Record<string, unknown>;
+  const target = typeof sl.target === 'number' ? sl.target * 100 : s.slTargetPct;
   return {
-    slThresholdSec: num(s.slThresholdSec, DEFAULT_THRESHOLDS.slThresholdSec),
-    shortAbandonSec: num(s.shortAbandonSec, DEFAULT_THRESHOLDS.shortAbandonSec),
-    slTargetPct: num(s.slTargetPct, DEFAULT_THRESHOLDS.slTargetPct),
+    slThresholdSec: num(sl.thresholdSec ?? s.slThresholdSec, DEFAULT_THRESHOLDS.slThresholdSec),
+    shortAbandonSec: num(sl.shortAbandonSec ?? s.shortAbandonSec, DEFAULT_THRESHOLDS.shortAbandonSec),
+    slTargetPct: num(target, DEFAULT_THRESHOLDS.slTargetPct),
   };
 }
 
