@@ -12,7 +12,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const shape = {
   HOST: z.string().default('127.0.0.1'),
-  PORT: envInt(1, 65535).default(8080),
+  /** 0 picks any free port (tests). */
+  PORT: envInt(0, 65535).default(8080),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   /** postgres://… for a PostgreSQL server; `pglite:<dir>` or unset for the embedded database. */
   DATABASE_URL: z

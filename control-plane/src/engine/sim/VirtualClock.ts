@@ -1,0 +1,161 @@
+/**
+ * A discrete-event clock. Timers fire in (time, insertion) order; between instants the
+ * clock yields to the event loop so every promise chain started by a timer settles before
+ * virtual time moves on. Runs at full speed (runFor/runUntil) or follows wall time
+ * (startRealtime) for the demo.
+ */
+import { sleepOn, type Clock, type TimerHandle } from '../../clock.js';
+
+interface Timer {
+  at: number;
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class VirtualClock implements Clock {
+  #now: number;
+  #heap: Timer[] = [];
+  #seq = 0;
+  #live = 0;
+  #running = false;
+  #realtime: { timer: NodeJS.Timeout; wall0: number; virt0: number; speed: number } | null = null;
+  /** Listener errors from timers are collected here instead of stopping the simulation. */
+  readonly errors: Error[] = [];
+
+  constructor(startTime = Date.parse('2026-01-05T08:00:00Z')) {
+    this.#now = startTime;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  /** Timers not yet fired or cancelled. */
+  get pendingTimers(): number {
+    return this.#live;
+  }
+
+  setTimer(ms: number, fn: () => void): TimerHandle {
+    const timer: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
+    this.#push(timer);
+    this.#live++;
+    return {
+      cancel: () => {
+        if (!timer.cancelled) {
+          timer.cancelled = true;
+          this.#live--;
+        }
+      },
+    };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this, ms, signal);
+  }
+
+  /** Advances to `until`, firing every timer due on the way. */
+  async runUntil(until: number): Promise<void> {
+    if (this.#running) throw new Error('VirtualClock is already running');
+    this.#running = true;
+    try {
+      await yieldToEventLoop();
+      for (;;) {
+        const top = this.#peek();
+        if (!top || top.at > until) break;
+        this.#now = Math.max(this.#now, top.at);
+        // Fire everything due at this instant, then let promise chains settle.
+        while (this.#heap.length > 0 && (this.#heap[0] as Timer).at <= this.#now) {
+          const timer = this.#pop() as Timer;
+          if (timer.cancelled) continue;
+          timer.cancelled = true;
+          this.#live--;
+          try {
+            timer.fn();
+          } catch (err) {
+            this.errors.push(err as Error);
+          }
+        }
+        await yieldToEventLoop();
+      }
+      if (until > this.#now && Number.isFinite(until)) this.#now = until;
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  runFor(ms: number): Promise<void> {
+    return this.runUntil(this.#now + ms);
+  }
+
+  /** Runs until no timers remain, or `maxMs` of virtual time passed. */
+  async runUntilIdle(maxMs = 7 * 24 * 3600_000): Promise<void> {
+    const limit = this.#now + maxMs;
+    while (this.#live > 0) {
+      const top = this.#peek();
+      if (!top || top.at > limit) break;
+      await this.runUntil(top.at);
+    }
+  }
+
+  /** Follow wall time: `speed` virtual seconds per wall second. */
+  startRealtime(speed = 1, tickMs = 20): void {
+    if (this.#realtime) return;
+    const state = { wall0: Date.now(), virt0: this.#now, speed, timer: setInterval(() => void tick(), tickMs) };
+    const tick = async (): Promise<void> => {
+      if (this.#running) return;
+      await this.runUntil(state.virt0 + (Date.now() - state.wall0) * state.speed);
+    };
+    this.#realtime = state;
+  }
+
+  stopRealtime(): void {
+    if (this.#realtime) clearInterval(this.#realtime.timer);
+    this.#realtime = null;
+  }
+
+  #peek(): Timer | undefined {
+    while (this.#heap.length > 0 && (this.#heap[0] as Timer).cancelled) this.#pop();
+    return this.#heap[0];
+  }
+
+  #less(a: Timer, b: Timer): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  #push(t: Timer): void {
+    const h = this.#heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.#less(h[i] as Timer, h[p] as Timer)) break;
+      [h[i], h[p]] = [h[p] as Timer, h[i] as Timer];
+      i = p;
+    }
+  }
+
+  #pop(): Timer | undefined {
+    const h = this.#heap;
+    if (h.length === 0) return undefined;
+    const top = h[0];
+    const last = h.pop() as Timer;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.#less(h[l] as Timer, h[m] as Timer)) m = l;
+        if (r < h.length && this.#less(h[r] as Timer, h[m] as Timer)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m] as Timer, h[i] as Timer];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
