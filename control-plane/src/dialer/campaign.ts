@@ -51,16 +51,19 @@ export const DispositionSchema = z.object({
   effect: z.enum(['final', 'retry', 'callback']).default('final'),
   /** Put the number on the campaign's do-not-call list (e.g. "do not call me"). */
   addsToDnc: z.boolean().default(false),
+  /** The agent reached an answering machine: not a live person, so it leaves the abandon-rate denominator. */
+  countsAsMachine: z.boolean().default(false),
 });
 export type Disposition = z.infer<typeof DispositionSchema>;
 
 export const DEFAULT_DISPOSITIONS: Disposition[] = [
-  { code: 'sale', label: 'Sale', effect: 'final', addsToDnc: false },
-  { code: 'not-interested', label: 'Not interested', effect: 'final', addsToDnc: false },
-  { code: 'callback', label: 'Call back', effect: 'callback', addsToDnc: false },
-  { code: 'wrong-number', label: 'Wrong number', effect: 'final', addsToDnc: false },
-  { code: 'no-contact', label: 'No contact / try again', effect: 'retry', addsToDnc: false },
-  { code: 'dnc', label: 'Do not call', effect: 'final', addsToDnc: true },
+  { code: 'sale', label: 'Sale', effect: 'final', addsToDnc: false, countsAsMachine: false },
+  { code: 'not-interested', label: 'Not interested', effect: 'final', addsToDnc: false, countsAsMachine: false },
+  { code: 'callback', label: 'Call back', effect: 'callback', addsToDnc: false, countsAsMachine: false },
+  { code: 'wrong-number', label: 'Wrong number', effect: 'final', addsToDnc: false, countsAsMachine: false },
+  { code: 'no-contact', label: 'No contact / try again', effect: 'retry', addsToDnc: false, countsAsMachine: false },
+  { code: 'answering-machine', label: 'Answering machine', effect: 'retry', addsToDnc: false, countsAsMachine: true },
+  { code: 'dnc', label: 'Do not call', effect: 'final', addsToDnc: true, countsAsMachine: false },
 ];
 
 const minutes = z.number().int({ message: 'expected whole minutes' }).min(1, { message: 'expected at least 1 minute' }).max(60 * 24 * 30);
