@@ -176,7 +176,12 @@ export function allowedOverflowFraction(input: Pick<PacingInput, 'abandon' | 'ca
   const hourGuard = Math.min(HOUR_GUARD_PCT, cap * 1.5);
   const h = input.abandon.hourLive >= 20 ? input.abandon.hourRatePct : 0;
   const hourRoom = h <= target * 100 ? 1 : Math.max(0, (hourGuard - h) / (hourGuard - target * 100));
-  return target * warm * Math.min(windowRoom, hourRoom);
+  // The overflow model is cautious (unanswered calls in flight are counted at the full answer
+  // rate); when the measured rate stays well under the target, allow more, up to 3×. The
+  // back-off terms above and the hard limit still apply.
+  const targetPct = target * 100;
+  const boost = input.abandon.windowLive >= input.warmupAnswers && w < targetPct * 0.5 ? Math.min(3, targetPct / Math.max(w, targetPct / 3)) : 1;
+  return target * warm * boost * Math.min(windowRoom, hourRoom);
 }
 
 function decidePredictive(input: PacingInput): PacingDecision {
