@@ -334,7 +334,6 @@ export class CampaignRunner extends TypedEmitter<DialerEventMap> {
       warmupAnswers: cfg.predictive.warmupAnswers,
     });
     this.#lastDecision = decision;
-    if (process.env.DBG_TICK) console.log(now, ready, busy.length, this.#inFlight, JSON.stringify(decision));
     if (decision.dials <= 0) return;
     const leads = await this.#o.store.claimDueLeads(this.#campaign, now, decision.dials);
     for (const lead of leads) {
