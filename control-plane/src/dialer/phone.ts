@@ -11,6 +11,6 @@ export function normaliseNumber(raw: string, defaultCountry?: CountryCode): Norm
   if (!parsed) {
     return { ok: false, reason: defaultCountry ? `"${raw}" is not a phone number` : `"${raw}" has no country code (start with + or set a default country)` };
   }
-  if (!parsed.isValid()) return { ok: false, reason: `"${raw}" is not a valid ${parsed.country ?? '+' + parsed.countryCallingCode} number` };
+  if (!parsed.isValid()) return { ok: false, reason: `"${raw}" is not a valid ${parsed.country ?? '+' + parsed.countryCallingCode} number (wrong length or unassigned prefix)` };
   return { ok: true, e164: parsed.number };
 }
