@@ -52,3 +52,11 @@ export async function* decodeCsvBytes(source: AsyncIterable<Uint8Array | string>
     if (rest) yield rest;
   }
 }
+
+/** A csv-parse error on one record, as a person should read it. */
+export function describeCsvError(err: Error & { code?: string; lines?: number }): string {
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+    return `a quote is never closed (quoted fields may span lines), so the file from the bad quote to its end (line ${err.lines ?? '?'}) could not be read as rows; fix the quoting and import again`;
+  }
+  return `not valid CSV, row skipped: ${err.message}`;
+}

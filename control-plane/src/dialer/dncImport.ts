@@ -6,7 +6,7 @@
 import { parse, type Info } from 'csv-parse';
 import { z } from 'zod';
 import { getCountries, type CountryCode } from 'libphonenumber-js';
-import { CSV_ENCODINGS, REPLACEMENT_CHAR, decodeCsvBytes } from './csvSource.js';
+import { CSV_ENCODINGS, REPLACEMENT_CHAR, decodeCsvBytes, describeCsvError } from './csvSource.js';
 import { normaliseNumber } from './phone.js';
 import { describeIssues } from './campaign.js';
 import { DialerValidationError } from './errors.js';
@@ -37,7 +37,7 @@ export async function readDncNumbers(source: AsyncIterable<Uint8Array | string>,
   const options = r.data;
   const parser = parse({ relax_column_count: true, skip_empty_lines: true, trim: true, info: true, skip_records_with_error: true });
   const rejected: RowReject[] = [];
-  parser.on('skip', (err: Error & { lines?: number }) => rejected.push({ row: err.lines ?? 0, reason: `not valid CSV, row skipped: ${err.message}` }));
+  parser.on('skip', (err: Error & { code?: string; lines?: number }) => rejected.push({ row: err.lines ?? 0, reason: describeCsvError(err) }));
   void (async () => {
     try {
       for await (const text of decodeCsvBytes(source, options.encoding)) {

@@ -13,9 +13,9 @@ import type { CountryCode } from 'libphonenumber-js';
 import { getCountries } from 'libphonenumber-js';
 import { IANAZone } from 'luxon';
 import type { Db } from '../store/db.js';
-import { CSV_ENCODINGS, REPLACEMENT_CHAR, decodeCsvBytes } from './csvSource.js';
+import { CSV_ENCODINGS, REPLACEMENT_CHAR, decodeCsvBytes, describeCsvError } from './csvSource.js';
 import { normaliseNumber } from './phone.js';
-import { timeZoneForNumber } from './timeZones.js';
+import { timeZoneForParts } from './timeZones.js';
 import { describeIssues, ianaZone, type CampaignConfig } from './campaign.js';
 import { CampaignNotFoundError, DialerValidationError } from './errors.js';
 
@@ -103,8 +103,8 @@ export async function* readLeadRows(
     relax_quotes: false,
   });
   const skipped: RowReject[] = [];
-  parser.on('skip', (err: Error & { lines?: number; record?: unknown }) => {
-    skipped.push({ row: err.lines ?? 0, reason: `not valid CSV, row skipped: ${err.message}` });
+  parser.on('skip', (err: Error & { code?: string; lines?: number }) => {
+    skipped.push({ row: err.lines ?? 0, reason: describeCsvError(err) });
   });
   // Feed the decoded text in the background; errors surface through the parser.
   void (async () => {
@@ -179,7 +179,7 @@ export async function* readLeadRows(
       }
       timeZone = tzCell;
     } else {
-      timeZone = timeZoneForNumber(number.e164) ?? options.defaultTimeZone ?? fallbackZone;
+      timeZone = timeZoneForParts(number.country, number.callingCode, number.nationalNumber) ?? options.defaultTimeZone ?? fallbackZone;
     }
     if (!timeZone) {
       yield {
@@ -236,17 +236,25 @@ export async function importLeadList(db: Db, source: AsyncIterable<Uint8Array | 
     await trx('dialer_lists').insert({ id: listId, campaign_id: options.campaignId, name: options.listName, rows_read: 0, imported: 0, rejected: 0 });
 
     let batch: ParsedLead[] = [];
-    const flush = async (): Promise<void> => {
+    const flush = async (batch: ParsedLead[]): Promise<void> => {
       if (batch.length === 0) return;
       const phones = [...new Set(batch.map((l) => l.phone))];
-      const dnc = await trx('dialer_dnc')
-        .whereIn('phone', phones)
-        .andWhere((q) => q.whereNull('campaign_id').orWhere('campaign_id', options.campaignId))
-        .select<Array<{ phone: string; campaign_id: string | null }>>('phone', 'campaign_id');
+      const dnc = (
+        await trx.raw(`select phone, campaign_id from dialer_dnc where phone = any(?::text[]) and (campaign_id is null or campaign_id = ?)`, [
+          phones,
+          options.campaignId,
+        ] as unknown as readonly string[])
+      ).rows as Array<{ phone: string; campaign_id: string | null }>;
       const dncSet = new Map(dnc.map((d) => [d.phone, d.campaign_id === null ? 'global' : 'campaign']));
       let existing = new Set<string>();
       if (options.duplicates.acrossCampaign === 'skip') {
-        const rows = await trx('dialer_leads').where({ campaign_id: options.campaignId }).whereIn('phone', phones).whereNot({ list_id: listId }).select<Array<{ phone: string }>>('phone');
+        const rows = (
+          await trx.raw(`select phone from dialer_leads where campaign_id = ? and phone = any(?::text[]) and list_id <> ?`, [
+            options.campaignId,
+            phones,
+            listId,
+          ] as unknown as readonly string[])
+        ).rows as Array<{ phone: string }>;
         existing = new Set(rows.map((r) => r.phone));
       }
       const keep: ParsedLead[] = [];
@@ -274,18 +282,29 @@ export async function importLeadList(db: Db, source: AsyncIterable<Uint8Array | 
         );
       }
       imported += keep.length;
-      batch = [];
     };
 
-    for await (const item of readLeadRows(source, options, campaign.config.defaultTimeZone)) {
-      rowsRead++;
-      if ('reject' in item) rejected.push(item.reject);
-      else {
-        batch.push(item.lead);
-        if (batch.length >= BATCH) await flush();
+    // Parsing the next batch overlaps with writing the previous one (one write at a time).
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      for await (const item of readLeadRows(source, options, campaign.config.defaultTimeZone)) {
+        rowsRead++;
+        if ('reject' in item) rejected.push(item.reject);
+        else {
+          batch.push(item.lead);
+          if (batch.length >= BATCH) {
+            await writing;
+            writing = flush(batch);
+            batch = [];
+          }
+        }
       }
+    } finally {
+      // Never leave the transaction with a write still running.
+      await writing.catch(() => undefined);
     }
-    await flush();
+    await writing;
+    await flush(batch);
     rejected.sort((a, b) => a.row - b.row);
     await trx('dialer_lists')
       .where({ id: listId })

@@ -1,7 +1,7 @@
 /** Phone numbers to E.164 with libphonenumber-js; the reason when a number is not usable. */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
-export type NormalisedNumber = { ok: true; e164: string } | { ok: false; reason: string };
+export type NormalisedNumber = { ok: true; e164: string; country: CountryCode | undefined; callingCode: string; nationalNumber: string } | { ok: false; reason: string };
 
 export function normaliseNumber(raw: string, defaultCountry?: CountryCode): NormalisedNumber {
   const text = raw.trim();
@@ -12,5 +12,5 @@ export function normaliseNumber(raw: string, defaultCountry?: CountryCode): Norm
     return { ok: false, reason: defaultCountry ? `"${raw}" is not a phone number` : `"${raw}" has no country code (start with + or set a default country)` };
   }
   if (!parsed.isValid()) return { ok: false, reason: `"${raw}" is not a valid ${parsed.country ?? '+' + parsed.countryCallingCode} number (wrong length or unassigned prefix)` };
-  return { ok: true, e164: parsed.number };
+  return { ok: true, e164: parsed.number, country: parsed.country, callingCode: parsed.countryCallingCode, nationalNumber: parsed.nationalNumber };
 }

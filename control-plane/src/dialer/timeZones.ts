@@ -74,9 +74,13 @@ function singleZoneOf(country: string): string | undefined {
 export function timeZoneForNumber(e164: string): string | undefined {
   const parsed = parsePhoneNumberFromString(e164);
   if (!parsed) return undefined;
-  const country: CountryCode | undefined = parsed.country;
-  if (parsed.countryCallingCode === '1') {
-    const area = parsed.nationalNumber.slice(0, 3);
+  return timeZoneForParts(parsed.country, parsed.countryCallingCode, parsed.nationalNumber);
+}
+
+/** Same, from a number already parsed (imports parse each number once). */
+export function timeZoneForParts(country: CountryCode | undefined, callingCode: string, nationalNumber: string): string | undefined {
+  if (callingCode === '1') {
+    const area = nationalNumber.slice(0, 3);
     if (country === 'CA' || CANADA[area]) return CANADA[area];
     if (country === 'US' || country === undefined) return usZones().get(area);
   }
