@@ -18,7 +18,11 @@ function sniff(head: Uint8Array): { label: string; skip: number } {
   let zeroEven = 0;
   let zeroOdd = 0;
   const n = Math.min(head.length, 256);
-  for (let i = 0; i < n; i++) if (head[i] === 0) (i % 2 === 0 ? zeroEven++ : zeroOdd++);
+  for (let i = 0; i < n; i++) {
+    if (head[i] !== 0) continue;
+    if (i % 2 === 0) zeroEven++;
+    else zeroOdd++;
+  }
   if (n >= 4 && zeroOdd > n / 4 && zeroEven === 0) return { label: 'utf-16le', skip: 0 };
   if (n >= 4 && zeroEven > n / 4 && zeroOdd === 0) return { label: 'utf-16be', skip: 0 };
   return { label: 'utf-8', skip: 0 };
