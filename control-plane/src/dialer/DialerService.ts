@@ -154,6 +154,9 @@ export class DialerService extends TypedEmitter<DialerEventMap> {
 
   async setDisposition(campaignId: string, attemptId: string, input: { code: string; agentId?: string; callbackAt?: number }): Promise<AttemptRecord> {
     const c = await this.getCampaign(campaignId);
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(attemptId)) {
+      throw new DialerValidationError([`attemptId: "${attemptId}" is not an attempt id (a UUID)`]);
+    }
     const attempt = await this.store.getAttempt(attemptId);
     if (!attempt || attempt.campaignId !== campaignId) throw new DialerValidationError([`attemptId: attempt ${attemptId} is not part of campaign ${campaignId}`]);
     if (attempt.outcome !== 'answered') throw new DialerValidationError([`attemptId: attempt ${attemptId} was not answered by a person (outcome ${attempt.outcome ?? 'in progress'}); only answered calls take a disposition`]);
