@@ -91,16 +91,11 @@ async function runMode(mode: DialMode): Promise<ModeResult> {
   const runner = new CampaignRunner({ campaign, engine, clock: engine.clock, store, pool, logger: silentLogger() });
   await engine.clock.runFor(2000);
   const loggedInFrom = engine.clock.now();
-  const reasons: Record<string, number> = {};
-  runner.on("abandoned", (e) => { reasons[e.reason] = (reasons[e.reason] ?? 0) + 1; });
-  const dec: Record<string, number> = {};
-  const iv = setInterval(() => undefined, 1000); clearInterval(iv);
-  runner.on("campaign.stats", (s) => { dec[s.pacing] = (dec[s.pacing] ?? 0) + 1; if (process.env.DBG) console.log(JSON.stringify(s)); });
+
   runner.start();
   const end = START + HOURS * 3600_000;
   await engine.clock.runUntil(end);
   const totals = pool.totals();
-  console.log(mode, reasons, dec, runner.counters);
   runner.stop();
   pool.close();
 

@@ -1,8 +1,8 @@
 /**
  * DialerStore on PostgreSQL (or PGlite) through knex. Claims use `for update skip locked`
- * so two control planes never dial the same lead; the do-not-call check runs in the claim
- * query and again right before the originate; finishing an attempt and rescheduling its lead
- * happen in one transaction.
+ * so two control planes never dial the same lead; the runner asks `isOnDnc` right before each
+ * originate (so a number listed after the import is never dialled); finishing an attempt and
+ * rescheduling its lead happen in one transaction.
  */
 import type { Knex } from 'knex';
 import type { Db } from '../store/db.js';
