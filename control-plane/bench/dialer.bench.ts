@@ -96,6 +96,7 @@ async function runMode(mode: DialMode): Promise<ModeResult> {
   const end = START + HOURS * 3600_000;
   await engine.clock.runUntil(end);
   const totals = pool.totals();
+  if (process.env.BENCH_DEBUG) console.log(mode, runner.counters, runner.lastDecision);
   runner.stop();
   pool.close();
 
