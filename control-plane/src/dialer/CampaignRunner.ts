@@ -145,6 +145,25 @@ export class CampaignRunner extends TypedEmitter<DialerEventMap> {
     return this.#lastDecision;
   }
 
+  /**
+   * Loads the abandon figures of the campaign's legal window from stored attempts (after a
+   * restart the 30-day count must go on). Call before `start`.
+   */
+  async restoreAbandonHistory(): Promise<void> {
+    const store = this.#o.store;
+    if (!store.abandonHistory) return;
+    const now = this.#o.clock.now();
+    const cfg = this.config;
+    const machineCodes = cfg.dispositions.filter((d) => d.countsAsMachine).map((d) => d.code);
+    const fp = cfg.amd.enabled ? cfg.amd.falsePositivePct / 100 : 0;
+    for (const m of await store.abandonHistory(this.campaignId, now - abandonWindowMs(cfg), machineCodes)) {
+      for (const w of [this.#abandon, this.#today]) {
+        w.recordLive(m.at, m.live + fp * m.machinesDropped);
+        w.recordAbandon(m.at, m.abandoned + fp * m.machinesDropped);
+      }
+    }
+  }
+
   start(): void {
     if (this.state === 'running') return;
     if (this.state === 'stopped' || this.state === 'finished') throw new CampaignStateError(this.campaignId, this.state, 'start');

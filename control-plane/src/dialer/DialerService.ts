@@ -103,6 +103,7 @@ export class DialerService extends TypedEmitter<DialerEventMap> {
     if (c.state === 'stopped' || c.state === 'finished') throw new CampaignStateError(id, c.state, 'start');
     if (c.state === 'paused') throw new CampaignStateError(id, c.state, 'start (use resume)');
     const runner = this.#runnerFor(c);
+    await runner.restoreAbandonHistory();
     runner.start();
     return this.#saveState(id, 'running');
   }
@@ -119,7 +120,11 @@ export class DialerService extends TypedEmitter<DialerEventMap> {
     const c = await this.getCampaign(id);
     if (c.state !== 'paused') throw new CampaignStateError(id, c.state, 'resume');
     // After a restart a paused campaign has no runner yet.
-    const runner = this.#runners.get(id) ?? this.#runnerFor({ ...c, state: 'paused' });
+    let runner = this.#runners.get(id);
+    if (!runner) {
+      runner = this.#runnerFor({ ...c, state: 'paused' });
+      await runner.restoreAbandonHistory();
+    }
     runner.resume();
     return this.#saveState(id, 'running');
   }
@@ -130,6 +135,20 @@ export class DialerService extends TypedEmitter<DialerEventMap> {
     this.#runners.get(id)?.stop();
     this.#runners.delete(id);
     return this.#saveState(id, 'stopped');
+  }
+
+  /**
+   * After a restart: campaigns stored as running start dialling again (with their abandon
+   * history restored). Call once the media engine is up. Returns the ids resumed.
+   */
+  async resumeRunningCampaigns(): Promise<string[]> {
+    const running = (await this.listCampaigns()).filter((c) => c.state === 'running' && !this.#runners.has(c.id));
+    for (const c of running) {
+      const runner = this.#runnerFor({ ...c, state: 'draft' });
+      await runner.restoreAbandonHistory();
+      runner.start();
+    }
+    return running.map((c) => c.id);
   }
 
   /** Stops placing calls for every campaign (shutdown); states stay as stored. */

@@ -98,4 +98,18 @@ export interface DialerStore {
   setDisposition(update: DispositionUpdate): Promise<void>;
   /** Leads not finished (pending or being dialled). */
   leadsRemaining(campaignId: string): Promise<number>;
+  /**
+   * Abandon history since `since`, per minute, so a restarted runner keeps counting the legal
+   * window (30 days) from stored attempts. `machineCodes`: dispositions that mean "not a person".
+   */
+  abandonHistory?(campaignId: string, since: number, machineCodes: string[]): Promise<AbandonMinute[]>;
+}
+
+export interface AbandonMinute {
+  at: number;
+  /** Live answers (connected people and abandoned answers). */
+  live: number;
+  abandoned: number;
+  /** Answers AMD dropped as machines (each counts `amd.falsePositivePct` of an abandon). */
+  machinesDropped: number;
 }

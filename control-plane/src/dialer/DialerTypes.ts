@@ -11,7 +11,7 @@ export interface CampaignLiveStats {
   dialsPlaced: number;
   /** Live answers (people) per dial so far. */
   answerRatePct: number;
-  /** Over the campaign's legal window (30 days or 24 h) and since local midnight UTC. */
+  /** Over the campaign's legal window (30 days or 24 h), the last 24 hours and the last hour. */
   abandonRateWindowPct: number;
   abandonRateTodayPct: number;
   abandonRateLastHourPct: number;
@@ -19,7 +19,9 @@ export interface CampaignLiveStats {
   agentsLoggedIn: number;
   agentsReady: number;
   agentsTalking: number;
+  /** Right now: share of logged-in agents talking or in wrap-up. */
   occupancyPct: number;
+  /** Right now: talking agents' share × 60 (what an hour at this rate gives per agent). */
   talkMinPerAgentHour: number;
   leadsRemaining: number;
   /** Why the last pacing decision placed what it did. */

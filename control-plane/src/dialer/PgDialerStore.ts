@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../store/db.js';
 import type { Campaign } from './campaign.js';
 import { isWithinCallingWindow, nextCallableAt } from './callingWindow.js';
-import type { AttemptEnd, AttemptOutcome, AttemptRecord, AttemptStart, DialerStore, DispositionUpdate, LeadToDial } from './DialerStore.js';
+import type { AbandonMinute, AttemptEnd, AttemptOutcome, AttemptRecord, AttemptStart, DialerStore, DispositionUpdate, LeadToDial } from './DialerStore.js';
 import type { RetryPlan } from './retry.js';
 
 interface LeadRow {
@@ -169,6 +169,25 @@ export class PgDialerStore implements DialerStore {
         await trx.raw(`insert into dialer_dnc (phone, campaign_id, source) values (?, ?, 'disposition') on conflict (phone, coalesce(campaign_id, '')) do nothing`, [attempt.phone, attempt.campaign_id]);
       }
     });
+  }
+
+  async abandonHistory(campaignId: string, since: number, machineCodes: string[]): Promise<AbandonMinute[]> {
+    const r = await this.db.raw(
+      `select date_trunc('minute', coalesce(answered_at, ended_at)) as minute,
+              count(*) filter (where outcome = 'abandoned') as abandoned,
+              count(*) filter (where outcome = 'abandoned' or (outcome = 'answered' and (disposition is null or not (disposition = any(?::text[]))))) as live,
+              count(*) filter (where outcome = 'machine') as machines
+         from dialer_attempts
+        where campaign_id = ? and coalesce(answered_at, ended_at) >= ?
+        group by 1 order by 1`,
+      [machineCodes, campaignId, new Date(since)] as unknown as readonly string[],
+    );
+    return (r.rows as Array<{ minute: Date; abandoned: string; live: string; machines: string }>).map((row) => ({
+      at: new Date(row.minute).getTime(),
+      live: Number(row.live),
+      abandoned: Number(row.abandoned),
+      machinesDropped: Number(row.machines),
+    }));
   }
 
   async leadsRemaining(campaignId: string): Promise<number> {

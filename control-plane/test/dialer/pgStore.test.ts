@@ -3,6 +3,10 @@ import { Readable } from 'node:stream';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { importLeadList } from '../../src/dialer/leadImport.js';
 import { PgDialerStore } from '../../src/dialer/PgDialerStore.js';
+import { CampaignRunner } from '../../src/dialer/CampaignRunner.js';
+import type { DialerAgentPool } from '../../src/dialer/agentPool.js';
+import { SimEngine } from '../../src/engine/sim/SimEngine.js';
+import { silentLogger } from '../../src/logger.js';
 import type { Campaign } from '../../src/dialer/campaign.js';
 import { campaignConfig } from './fixtures.js';
 
@@ -96,5 +100,37 @@ describe('PgDialerStore (real PostgreSQL)', function () {
     assert.deepEqual([a?.outcome, a?.endedAt], [null, null]);
     const after = await t.db('dialer_leads').where({ id: lead.id }).first();
     assert.equal(new Date(after.next_attempt_at).getTime(), new Date(lead.next_attempt_at).getTime());
+  });
+
+  it('a restarted runner restores the abandon rate of the legal window from stored attempts', async () => {
+    const lead = await t.db('dialer_leads').where({ phone: '+14155550100' }).first();
+    const rows = [];
+    // Over the last 30 hours: 3 abandoned, 27 connected of which 1 was a machine by disposition; with the
+    // answered call of the test above that makes 30 live answers, 3 abandoned;
+    // and one older than the 30-day window that must not count.
+    for (let i = 0; i < 31; i++) {
+      const at = i === 30 ? NOW - 31 * 24 * 3600_000 : NOW - (i + 1) * 3600_000;
+      rows.push({
+        id: `33333333-3333-4333-8333-${String(i).padStart(12, '0')}`,
+        campaign_id: campaign.id,
+        lead_id: lead.id,
+        phone: lead.phone,
+        attempt_no: 1,
+        started_at: new Date(at - 10_000),
+        answered_at: new Date(at),
+        ended_at: new Date(at + 60_000),
+        outcome: i === 30 || i < 3 ? 'abandoned' : 'answered',
+        disposition: i === 3 ? 'answering-machine' : null,
+      });
+    }
+    await t.db('dialer_attempts').insert(rows);
+    const engine = new SimEngine({ startTime: NOW });
+    const pool: DialerAgentPool = { agents: () => [], reserve: () => undefined, release: () => undefined, connect: async () => ({ connected: false, reason: 'no-agent' }), onAgentReady: () => undefined, onCallEnded: () => undefined };
+    const runner = new CampaignRunner({ campaign, engine, clock: engine.clock, store, pool, logger: silentLogger() });
+    assert.equal(runner.abandonRates().windowLive, 0);
+    await runner.restoreAbandonHistory();
+    const r = runner.abandonRates();
+    assert.equal(r.windowLive, 30);
+    assert.ok(Math.abs(r.windowPct - 10) < 1e-9, String(r.windowPct));
   });
 });

@@ -21,8 +21,8 @@ describe('time zone from the number', () => {
   });
 
   it('normalises national formats with a default country and explains bad numbers', () => {
-    assert.deepEqual(normaliseNumber('(212) 555-1234', 'US'), { ok: true, e164: '+12125551234' });
-    assert.deepEqual(normaliseNumber('07911 123456', 'GB'), { ok: true, e164: '+447911123456' });
+    assert.deepEqual(normaliseNumber('(212) 555-1234', 'US'), { ok: true, e164: '+12125551234', country: 'US', callingCode: '1', nationalNumber: '2125551234' });
+    assert.deepEqual(normaliseNumber('020 7946 0958', 'GB'), { ok: true, e164: '+442079460958', country: 'GB', callingCode: '44', nationalNumber: '2079460958' });
     assert.deepEqual(normaliseNumber('2125551234'), { ok: false, reason: '"2125551234" has no country code (start with + or set a default country)' });
     assert.deepEqual(normaliseNumber('call me'), { ok: false, reason: '"call me" is not a phone number (unexpected characters)' });
     assert.deepEqual(normaliseNumber('+1 212 555'), { ok: false, reason: '"+1 212 555" is not a valid +1 number (wrong length or unassigned prefix)' });
