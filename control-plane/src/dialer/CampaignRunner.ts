@@ -113,6 +113,7 @@ export class CampaignRunner extends TypedEmitter<DialerEventMap> {
   #connectedAt = new Map<string, { agentId: string; at: number }>();
   /** Attempts whose record is still being written: a disposition waits for it. */
   #finishing = new Map<string, Promise<void>>();
+  #restored = false;
 
   constructor(options: CampaignRunnerOptions) {
     super();
@@ -151,7 +152,8 @@ export class CampaignRunner extends TypedEmitter<DialerEventMap> {
    */
   async restoreAbandonHistory(): Promise<void> {
     const store = this.#o.store;
-    if (!store.abandonHistory) return;
+    if (!store.abandonHistory || this.#restored) return;
+    this.#restored = true;
     const now = this.#o.clock.now();
     const cfg = this.config;
     const machineCodes = cfg.dispositions.filter((d) => d.countsAsMachine).map((d) => d.code);

@@ -120,11 +120,8 @@ export class DialerService extends TypedEmitter<DialerEventMap> {
     const c = await this.getCampaign(id);
     if (c.state !== 'paused') throw new CampaignStateError(id, c.state, 'resume');
     // After a restart a paused campaign has no runner yet.
-    let runner = this.#runners.get(id);
-    if (!runner) {
-      runner = this.#runnerFor({ ...c, state: 'paused' });
-      await runner.restoreAbandonHistory();
-    }
+    const runner = this.#runners.get(id) ?? this.#runnerFor({ ...c, state: 'paused' });
+    await runner.restoreAbandonHistory();
     runner.resume();
     return this.#saveState(id, 'running');
   }

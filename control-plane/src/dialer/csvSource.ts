@@ -57,6 +57,47 @@ export async function* decodeCsvBytes(source: AsyncIterable<Uint8Array | string>
   }
 }
 
+/**
+ * Records from a readable object stream in batches (everything buffered at each wake-up):
+ * one await per batch instead of one per record, which matters at 100,000 rows.
+ */
+export async function* readInBatches<T>(stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }): AsyncGenerator<T[]> {
+  let done = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  stream.on('readable', notify);
+  stream.once('end', () => {
+    done = true;
+    notify();
+  });
+  stream.once('error', (err: unknown) => {
+    failure = err;
+    notify();
+  });
+  stream.once('close', () => {
+    done = true;
+    notify();
+  });
+  for (;;) {
+    if (failure) throw failure;
+    const batch: T[] = [];
+    let item: T | null;
+    while ((item = stream.read() as T | null) !== null) batch.push(item);
+    if (batch.length > 0) {
+      yield batch;
+      continue;
+    }
+    if (failure) throw failure;
+    if (done) return;
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+}
+
 /** A csv-parse error on one record, as a person should read it. */
 export function describeCsvError(err: Error & { code?: string; lines?: number }): string {
   if (err.code === 'CSV_QUOTE_NOT_CLOSED') {

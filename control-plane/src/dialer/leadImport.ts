@@ -13,7 +13,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { getCountries } from 'libphonenumber-js';
 import { IANAZone } from 'luxon';
 import type { Db } from '../store/db.js';
-import { CSV_ENCODINGS, REPLACEMENT_CHAR, decodeCsvBytes, describeCsvError } from './csvSource.js';
+import { CSV_ENCODINGS, REPLACEMENT_CHAR, decodeCsvBytes, describeCsvError, readInBatches } from './csvSource.js';
 import { normaliseNumber } from './phone.js';
 import { timeZoneForParts } from './timeZones.js';
 import { describeIssues, ianaZone, type CampaignConfig } from './campaign.js';
@@ -92,7 +92,7 @@ export async function* readLeadRows(
   source: AsyncIterable<Uint8Array | string>,
   options: LeadImportOptions,
   fallbackZone: string | undefined,
-): AsyncGenerator<{ lead: ParsedLead } | { reject: RowReject }> {
+): AsyncGenerator<Array<{ lead: ParsedLead } | { reject: RowReject }>> {
   const parser = parse({
     delimiter: options.delimiter,
     relax_column_count: true,
@@ -123,8 +123,11 @@ export async function* readLeadRows(
   let extra: Array<[string, number]> = [];
   const seen = new Map<string, number>();
 
-  for await (const item of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-    while (skipped.length > 0) yield { reject: skipped.shift() as RowReject };
+  try {
+  for await (const records of readInBatches<{ record: string[]; info: Info }>(parser)) {
+    const out: Array<{ lead: ParsedLead } | { reject: RowReject }> = [];
+    for (const item of records) {
+    while (skipped.length > 0) out.push({ reject: skipped.shift() as RowReject });
     const { record } = item;
     if (!header) {
       header = record.map((h) => h.replace(/^\uFEFF/, '').trim());
@@ -151,30 +154,30 @@ export async function* readLeadRows(
 
     const bad = header.findIndex((_, i) => (record[i] ?? '').includes(REPLACEMENT_CHAR));
     if (bad >= 0) {
-      yield {
+      out.push({
         reject: {
           row,
           column: header[bad],
           reason: 'contains bytes that are not UTF-8 (the file looks like Latin-1/Windows-1252: save it as UTF-8 or import with encoding latin1)',
         },
-      };
+      });
       continue;
     }
     const rawPhone = cell(options.columns.phone);
     if (rawPhone === undefined) {
-      yield { reject: { row, column: options.columns.phone, reason: `missing: the row has ${record.length} of ${header.length} columns` } };
+      out.push({ reject: { row, column: options.columns.phone, reason: `missing: the row has ${record.length} of ${header.length} columns` } });
       continue;
     }
     const number = normaliseNumber(rawPhone, options.defaultCountry as CountryCode | undefined);
     if (!number.ok) {
-      yield { reject: { row, column: options.columns.phone, reason: number.reason } };
+      out.push({ reject: { row, column: options.columns.phone, reason: number.reason } });
       continue;
     }
     let timeZone: string | undefined;
     const tzCell = cell(options.columns.timeZone);
     if (tzCell) {
       if (!IANAZone.isValidZone(tzCell)) {
-        yield { reject: { row, column: options.columns.timeZone, reason: `"${tzCell}" is not an IANA time zone such as America/Chicago` } };
+        out.push({ reject: { row, column: options.columns.timeZone, reason: `"${tzCell}" is not an IANA time zone such as America/Chicago` } });
         continue;
       }
       timeZone = tzCell;
@@ -182,20 +185,20 @@ export async function* readLeadRows(
       timeZone = timeZoneForParts(number.country, number.callingCode, number.nationalNumber) ?? options.defaultTimeZone ?? fallbackZone;
     }
     if (!timeZone) {
-      yield {
+      out.push({
         reject: {
           row,
           column: options.columns.phone,
           reason: `cannot tell the time zone of ${number.e164} from the number; add a time zone column or set a default time zone`,
         },
-      };
+      });
       continue;
     }
     let priority = 0;
     const pCell = cell(options.columns.priority);
     if (pCell) {
       if (!/^-?\d{1,4}$/.test(pCell)) {
-        yield { reject: { row, column: options.columns.priority, reason: `"${pCell}" is not a whole number from -9999 to 9999` } };
+        out.push({ reject: { row, column: options.columns.priority, reason: `"${pCell}" is not a whole number from -9999 to 9999` } });
         continue;
       }
       priority = Number(pCell);
@@ -203,7 +206,7 @@ export async function* readLeadRows(
     if (options.duplicates.inList === 'keep-first') {
       const first = seen.get(number.e164);
       if (first !== undefined) {
-        yield { reject: { row, column: options.columns.phone, reason: `duplicate of row ${first} (${number.e164})` } };
+        out.push({ reject: { row, column: options.columns.phone, reason: `duplicate of row ${first} (${number.e164})` } });
         continue;
       }
       seen.set(number.e164, row);
@@ -211,9 +214,15 @@ export async function* readLeadRows(
     const data: Record<string, string> = {};
     for (const [name, i] of extra) data[name] = record[i] ?? '';
     const externalId = cell(options.columns.externalId);
-    yield { lead: { row, phone: number.e164, timeZone, externalId: externalId || undefined, priority, data } };
+    out.push({ lead: { row, phone: number.e164, timeZone, externalId: externalId || undefined, priority, data } });
   }
-  while (skipped.length > 0) yield { reject: skipped.shift() as RowReject };
+    if (out.length > 0) yield out;
+  }
+  } finally {
+    // Stops the feeding loop when the reader gives up early (a file-level error).
+    if (!parser.destroyed) parser.destroy();
+  }
+  if (skipped.length > 0) yield skipped.splice(0).map((reject) => ({ reject }));
   if (!header) throw new DialerValidationError(['the file is empty: expected a header row and at least one lead']);
 }
 
@@ -287,16 +296,16 @@ export async function importLeadList(db: Db, source: AsyncIterable<Uint8Array | 
     // Parsing the next batch overlaps with writing the previous one (one write at a time).
     let writing: Promise<void> = Promise.resolve();
     try {
-      for await (const item of readLeadRows(source, options, campaign.config.defaultTimeZone)) {
-        rowsRead++;
-        if ('reject' in item) rejected.push(item.reject);
-        else {
-          batch.push(item.lead);
-          if (batch.length >= BATCH) {
-            await writing;
-            writing = flush(batch);
-            batch = [];
-          }
+      for await (const items of readLeadRows(source, options, campaign.config.defaultTimeZone)) {
+        for (const item of items) {
+          rowsRead++;
+          if ('reject' in item) rejected.push(item.reject);
+          else batch.push(item.lead);
+        }
+        if (batch.length >= BATCH) {
+          await writing;
+          writing = flush(batch);
+          batch = [];
         }
       }
     } finally {
