@@ -411,7 +411,7 @@ export class CampaignRunner extends TypedEmitter<DialerEventMap> {
     const base = { campaignId: this.campaignId, attemptId, leadId: lead.id, phone: lead.phone };
     this.emit('attempt.started', { ...base, at: startedAt });
 
-    const finish = async (outcome: AttemptOutcome, extra: { answeredAt?: number; connectedAt?: number; amdResult?: string; agentId?: string } = {}): Promise<void> => {
+    const finish = async (outcome: AttemptOutcome, extra: { answeredAt?: number; connectedAt?: number; amdResult?: string; agentId?: string; recordingRef?: string } = {}): Promise<void> => {
       const endedAt = clock.now();
       const plan =
         outcome === 'answered'
@@ -515,7 +515,13 @@ export class CampaignRunner extends TypedEmitter<DialerEventMap> {
     this.#finishing.set(attemptId, new Promise<void>((r) => (done = r)));
     try {
       await leg.ended;
-      await finish('answered', { answeredAt, connectedAt: result.connectedAt, agentId: result.agentId, ...(amdResult ? { amdResult } : {}) });
+      await finish('answered', {
+        answeredAt,
+        connectedAt: result.connectedAt,
+        agentId: result.agentId,
+        ...(amdResult ? { amdResult } : {}),
+        ...(result.recordingRef ? { recordingRef: result.recordingRef } : {}),
+      });
     } finally {
       this.#finishing.delete(attemptId);
       done();

@@ -25,7 +25,10 @@ export interface ConnectRequest {
   withinMs: number;
 }
 
-export type ConnectResult = { connected: true; agentId: string; connectedAt: number } | { connected: false; reason: 'no-agent' | 'customer-gone' };
+export type ConnectResult =
+  /** `recordingRef`: where the call is recorded, when the pool (ACD/recording policy) started a recording. */
+  | { connected: true; agentId: string; connectedAt: number; recordingRef?: string }
+  | { connected: false; reason: 'no-agent' | 'customer-gone' };
 
 export interface AgentCallEnded {
   campaignId: string;

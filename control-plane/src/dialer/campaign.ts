@@ -128,6 +128,8 @@ export const CampaignConfigSchema = z
     /** Time after a call before the agent is ready again (used for pacing estimates until measured). */
     wrapUpSec: z.number().int().min(0).max(3600).default(15),
     dispositions: z.array(DispositionSchema).min(1).default(DEFAULT_DISPOSITIONS),
+    /** The agent's call script (shown with the lead; `{{column}}` placeholders are the lead's columns). */
+    script: z.string().max(20_000).optional(),
   })
   .refine((c) => c.predictive.targetAbandonPct === undefined || c.predictive.targetAbandonPct <= c.abandon.capPct, {
     message: 'the target must not be above abandon.capPct',

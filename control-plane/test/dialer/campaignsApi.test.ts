@@ -137,4 +137,20 @@ describe('campaigns REST API (real PostgreSQL)', function () {
     assert.deepEqual([q.status, q.body.message], [400, 'limit: Too small: expected number to be >=1']);
     assert.deepEqual((await json('GET', `/${id}/attempts`)).body, { attempts: [] });
   });
+
+  it('after a restart, campaigns stored as running start dialling again', async () => {
+    const id = (await json('POST', '/', campaignBody)).body.id as string;
+    await json('POST', `/${id}/start`);
+    const second = new DialerService({
+      db: t.db,
+      engine,
+      clock: engine.clock,
+      logger: silentLogger(),
+      poolFor: (c) => new SimAgentPool({ engine, clock: engine.clock, campaignId: c.id, agents: [], wrapUpMs: 15_000 }),
+    });
+    const resumed = await second.resumeRunningCampaigns();
+    assert.ok(resumed.includes(id));
+    assert.equal(second.runner(id)?.state, 'running');
+    await second.close();
+  });
 });
