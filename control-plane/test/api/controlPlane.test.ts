@@ -5,7 +5,9 @@ import { silentLogger } from '../../src/logger.js';
 
 describe('control plane start-up and shutdown (embedded defaults)', () => {
   let cp: RunningControlPlane;
-  before(async () => {
+  // Embedded PGlite takes seconds to start on a loaded 2-core machine.
+  before(async function () {
+    this.timeout(90_000);
     cp = await startControlPlane(loadConfig({ PORT: '0', DATABASE_URL: 'pglite:memory' }), { logger: silentLogger() });
   });
   after(async () => {
@@ -34,7 +36,8 @@ describe('control plane start-up and shutdown (embedded defaults)', () => {
     assert.deepEqual(await bad.json(), { error: 'invalid_request', field: 'body', reason: 'body is not valid JSON', message: 'body: not valid JSON' });
   });
 
-  it('stops cleanly and is idempotent', async () => {
+  it('stops cleanly and is idempotent', async function () {
+    this.timeout(90_000);
     const other = await startControlPlane(loadConfig({ PORT: '0', DATABASE_URL: 'pglite:memory' }), { logger: silentLogger() });
     await Promise.all([other.stop(), other.stop()]);
     await assert.rejects(fetch(`${other.url}/healthz`));
