@@ -8,6 +8,7 @@ import { SimAgentPool } from '../../src/dialer/SimAgentPool.js';
 import { SimEngine } from '../../src/engine/sim/SimEngine.js';
 import { silentLogger } from '../../src/logger.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { subscribeDialerEvents, type DialerLiveMessage } from '../../src/dialer/liveEvents.js';
 
 const campaignBody = {
   name: 'Spring offers',
@@ -152,5 +153,27 @@ describe('campaigns REST API (real PostgreSQL)', function () {
     assert.ok(resumed.includes(id));
     assert.equal(second.runner(id)?.state, 'running');
     await second.close();
+  });
+
+  it('streams typed live events for the WebSocket: state changes and periodic stats', async () => {
+    const messages: DialerLiveMessage[] = [];
+    const unsubscribe = subscribeDialerEvents(dialer, (m) => messages.push(m));
+    const id = (await json('POST', '/', campaignBody)).body.id as string;
+    await json('POST', `/${id}/start`);
+    await engine.clock.runFor(5000);
+    // The stats event reads leads remaining from PostgreSQL: give that query real time.
+    const mine = (m: DialerLiveMessage): boolean => m.data.campaignId === id;
+    for (let i = 0; i < 50 && !messages.some((m) => m.type === 'dialer.campaign.stats' && mine(m)); i++) await new Promise((r) => setTimeout(r, 20));
+    await json('POST', `/${id}/stop`);
+    unsubscribe();
+    const state = messages.filter((m) => m.type === 'dialer.campaign.state' && mine(m)).map((m) => (m.type === 'dialer.campaign.state' ? m.data.state : ''));
+    assert.deepEqual(state, ['running', 'stopped']);
+    const stats = messages.find((m) => m.type === 'dialer.campaign.stats' && mine(m));
+    assert.ok(stats && stats.type === 'dialer.campaign.stats');
+    assert.equal(stats.data.campaignId, id);
+    assert.equal(stats.data.abandonCapPct, 3);
+    const count = messages.length;
+    await json('POST', '/', campaignBody);
+    assert.equal(messages.length, count, 'nothing after unsubscribe');
   });
 });
