@@ -387,7 +387,16 @@ export class CampaignRunner extends TypedEmitter<DialerEventMap> {
       inFlight = false;
     };
     // Preview: the agent reads the lead first (the reserved agent then starts the call).
-    if (previewMs > 0) await clock.sleep(previewMs);
+    if (previewMs > 0) {
+      await clock.sleep(previewMs);
+      if (this.state !== 'running') {
+        // Paused or stopped while the agent was reading: the lead goes back, nothing is dialled.
+        leaveFlight();
+        if (reservedAgentId) this.#o.pool.release(reservedAgentId);
+        await store.releaseLead(lead.id);
+        return;
+      }
+    }
 
     // Do-not-call is checked now, at dial time, not only when the list was imported.
     if (await store.isOnDnc(this.campaignId, lead.phone)) {

@@ -129,6 +129,20 @@ describe('campaign runner on the simulator', function () {
     assert.throws(() => h.runner.resume(), /cannot resume campaign c1: it is stopped/);
   });
 
+  it('preview: the agent reads the lead first; pausing during the preview dials nothing and keeps the lead', async () => {
+    const h = await simCampaign({ phones: phones(1), agents: 1, config: { mode: 'preview', previewSec: 20 } });
+    h.runner.start();
+    await h.engine.clock.runFor(10_000);
+    assert.equal(h.dialled.length, 0, 'still previewing');
+    h.runner.pause();
+    await h.engine.clock.runFor(60_000);
+    assert.equal(h.dialled.length, 0);
+    assert.equal(h.store.attempts().length, 0);
+    h.runner.resume();
+    await h.engine.clock.runFor(25_000);
+    assert.equal(h.dialled.length, 1, 'dialled after a full preview once resumed');
+  });
+
   it('does not dial outside the lead’s calling window', async () => {
     // 07:00 in New York: the 09:00 window opens in two hours.
     const h = await simCampaign({ phones: phones(2), agents: 1, startTime: Date.parse('2026-01-05T12:00:00Z') });
