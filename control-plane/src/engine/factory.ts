@@ -3,12 +3,13 @@ import type { EngineConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { MediaEngine } from './port.js';
 import { SimEngine } from './sim/SimEngine.js';
+import { FreeSwitchEngine, freeSwitchEngineOptions, type FreeSwitchEnv } from './freeswitch/index.js';
 
-export async function createEngine(config: EngineConfig, _logger: Logger): Promise<MediaEngine> {
+export function createEngine(config: EngineConfig, deps: { logger: Logger; freeswitch: FreeSwitchEnv }): MediaEngine {
   switch (config.kind) {
     case 'sim':
       return new SimEngine({ seed: config.seed, startTime: Date.now() });
     case 'freeswitch':
-      throw new Error('the FreeSWITCH engine is not available in this build');
+      return new FreeSwitchEngine(freeSwitchEngineOptions(config, deps.freeswitch, { logger: deps.logger }));
   }
 }

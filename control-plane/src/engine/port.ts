@@ -175,6 +175,8 @@ export interface OriginateRequest {
   sipHeaders?: Record<string, string>;
   /** Use this id for the leg (FreeSWITCH origination_uuid). */
   legId?: string;
+  /** Place the new leg on the same media node as this leg (needed to bridge them); single-node engines ignore it. */
+  near?: CallLeg;
   signal?: AbortSignal;
 }
 
