@@ -8,7 +8,14 @@ export class SimRandom {
   #rng: Generator;
 
   constructor(seed: number) {
-    this.#rng = xoroshiro128plus(seed);
+    // xoroshiro128+ seeded with a small integer starts from a nearly empty state and its
+    // first outputs are far from uniform: scramble the seed (murmur3 finaliser) and skip ahead.
+    let h = seed | 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h ^= h >>> 16;
+    this.#rng = xoroshiro128plus(h);
+    for (let i = 0; i < 16; i++) this.#rng.next();
   }
 
   /** Uniform in [0, 1). */

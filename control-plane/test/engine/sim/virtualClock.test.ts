@@ -65,3 +65,13 @@ describe('VirtualClock', () => {
     assert.ok(clock.now() >= 500);
   });
 });
+
+describe('SimRandom', () => {
+  it('is uniform from the first draw for small seeds (no warm-up needed)', async () => {
+    const { SimRandom } = await import('../../../src/engine/sim/random.js');
+    // The first draw of seeds 0..1999 must look uniform: each decile holds about 10 %.
+    const deciles = new Array<number>(10).fill(0);
+    for (let seed = 0; seed < 2000; seed++) deciles[Math.floor(new SimRandom(seed).next() * 10)]! += 1;
+    for (const n of deciles) assert.ok(n > 140 && n < 260, `deciles ${deciles.join(',')}`);
+  });
+});
