@@ -1,0 +1,407 @@
+/**
+ * Voice on the ACD: what the IVR `queue` node calls. Holds the caller (music on hold,
+ * position / estimated-wait announcements, callback key), rings the agent(s) the Acd offers
+ * the call to, bridges the first that answers, turns unanswered rings into RONA, carries out
+ * queue exits (message + hang-up, voicemail), and completes the interaction on hang-up.
+ * Callbacks: the caller leaves a number and hangs up, the interaction keeps its place; when
+ * it is routed, the agent is rung first and the customer dialled once the agent answers.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { callLogger } from '../logger.js';
+import { OriginateError, type CallLeg, type MediaEngine, type Prompt } from '../engine/port.js';
+import type { Acd } from './Acd.js';
+import type { ExitAction, SkillRequirement } from './AcdTypes.js';
+
+export interface VoiceEnqueueOptions {
+  queueId: string;
+  skills?: SkillRequirement[];
+  priority?: number;
+  vip?: boolean;
+  language?: string;
+  variables?: Record<string, string>;
+  /** Who the customer is (defaults to `tel:<caller number>`). */
+  customerRef?: string;
+}
+
+export type VoiceOutcome =
+  | { outcome: 'answered'; interactionId: string; agentId: string }
+  | { outcome: 'abandoned'; interactionId: string; waitedMs: number }
+  | { outcome: 'callback'; interactionId: string; number: string }
+  | { outcome: 'voicemail' | 'hangup' | 'full' | 'empty'; interactionId: string };
+
+export interface VoiceQueueOptions {
+  acd: Acd;
+  engine: MediaEngine;
+  logger: Logger;
+  /** Texts spoken to callers (TTS); override for other languages or recorded files. */
+  prompts?: Partial<VoicePrompts>;
+}
+
+export interface VoicePrompts {
+  position: (position: number, ewtMs: number | null) => Prompt;
+  offerCallback: (digit: string) => Prompt;
+  askNumber: Prompt;
+  callbackConfirmed: Prompt;
+  message: (text: string) => Prompt;
+}
+
+const DEFAULT_PROMPTS: VoicePrompts = {
+  position: (position, ewtMs) => ({
+    kind: 'tts',
+    text:
+      `You are number ${position} in the queue.` +
+      (ewtMs !== null ? ` Your estimated wait is ${Math.max(1, Math.round(ewtMs / 60_000))} minute${Math.round(ewtMs / 60_000) > 1 ? 's' : ''}.` : ''),
+  }),
+  offerCallback: (digit) => ({ kind: 'tts', text: `To be called back without losing your place, press ${digit}.` }),
+  askNumber: { kind: 'tts', text: 'Please enter the number to call you back on, followed by the hash key. Press hash alone to use this number.' },
+  callbackConfirmed: { kind: 'tts', text: 'Thank you. We will call you back. Goodbye.' },
+  message: (text) => ({ kind: 'tts', text }),
+};
+
+interface CallCtx {
+  id: string;
+  queueId: string;
+  leg: CallLeg | null;
+  log: Logger;
+  enqueuedAt: number;
+  resolve: (o: VoiceOutcome) => void;
+  done: boolean;
+  /** Ringing agent legs (abort to stop ringing). */
+  rings: Map<string, AbortController>;
+  agentLeg: CallLeg | null;
+  announceTimer: TimerHandle | null;
+  busyMedia: boolean;
+  callback: string | null;
+  connected: boolean;
+}
+
+export class VoiceQueue {
+  readonly #acd: Acd;
+  readonly #engine: MediaEngine;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #prompts: VoicePrompts;
+  readonly #calls = new Map<string, CallCtx>();
+
+  constructor(options: VoiceQueueOptions) {
+    this.#acd = options.acd;
+    this.#engine = options.engine;
+    this.#clock = options.engine.clock;
+    this.#log = options.logger.child({ component: 'acd.voice' });
+    this.#prompts = { ...DEFAULT_PROMPTS, ...options.prompts };
+    this.#acd.on('offer', (o) => {
+      const ctx = this.#calls.get(o.interactionId);
+      if (ctx) for (const agentId of o.agentIds) void this.#ring(ctx, agentId);
+    });
+    this.#acd.on('offer.cancelled', (c) => this.#calls.get(c.interactionId)?.rings.get(c.agentId)?.abort());
+    this.#acd.on('exit', (e) => {
+      const ctx = this.#calls.get(e.interactionId);
+      if (ctx) void this.#exit(ctx, e.action);
+    });
+    this.#acd.on('callback.offer', (e) => {
+      const ctx = this.#calls.get(e.interactionId);
+      if (ctx?.leg) void this.#announce(ctx, this.#prompts.offerCallback(this.#acd.router.queueConfig(ctx.queueId).settings.callback.digit));
+    });
+  }
+
+  /** Number of calls this service is handling (waiting, ringing, talking or awaiting callback). */
+  get activeCalls(): number {
+    return this.#calls.size;
+  }
+
+  /** Queue a caller; resolves when the call leaves the queue (answered, abandoned, callback, exit). */
+  async enqueueVoice(leg: CallLeg, options: VoiceEnqueueOptions): Promise<VoiceOutcome> {
+    const id = leg.variables.interaction_id && /^[0-9a-f-]{36}$/i.test(leg.variables.interaction_id) ? leg.variables.interaction_id : randomUUID();
+    const log = callLogger(this.#log, leg.id, { interactionId: id, queueId: options.queueId });
+    if (leg.state === 'ringing') await leg.answer();
+    const res = this.#acd.enqueue({
+      id,
+      requirements: {
+        queueId: options.queueId,
+        channel: 'voice',
+        skills: options.skills ?? [],
+        language: options.language,
+        priority: options.priority ?? 0,
+        vip: options.vip ?? false,
+      },
+      callerNumber: leg.callerId.number,
+      dialledNumber: leg.destination,
+      customerRef: options.customerRef ?? `tel:${leg.callerId.number}`,
+      variables: options.variables,
+    });
+    if (!res.accepted) {
+      log.info({ reason: res.reason }, 'queue refused the call');
+      const exit = await this.#carryOut(leg, res.action);
+      if (exit === 'overflow' && res.action.kind === 'overflow') return this.enqueueVoice(leg, { ...options, queueId: res.action.queueId });
+      return { outcome: res.reason, interactionId: id };
+    }
+    return new Promise<VoiceOutcome>((resolve) => {
+      const ctx: CallCtx = {
+        id,
+        queueId: options.queueId,
+        leg,
+        log,
+        enqueuedAt: this.#clock.now(),
+        resolve,
+        done: false,
+        rings: new Map(),
+        agentLeg: null,
+        announceTimer: null,
+        busyMedia: false,
+        callback: null,
+        connected: false,
+      };
+      // The Acd may already have offered the call synchronously inside enqueue (free agent): ring now.
+      this.#calls.set(id, ctx);
+      const i = this.#acd.router.interaction(id);
+      if (i?.phase === 'offered') for (const agentId of i.offeredTo) void this.#ring(ctx, agentId);
+      void leg.ended.then(() => this.#customerGone(ctx));
+      this.#watchDtmf(ctx, leg);
+      if (i?.phase !== 'offered') void this.#hold(ctx);
+      this.#scheduleAnnouncement(ctx);
+    });
+  }
+
+  // ---------------------------------------------------------------- holding the caller
+
+  async #hold(ctx: CallCtx): Promise<void> {
+    if (!ctx.leg || ctx.connected || ctx.leg.state === 'ended') return;
+    const q = this.#acd.router.queueConfig(this.#acd.router.interaction(ctx.id)?.queueId ?? ctx.queueId);
+    try {
+      await ctx.leg.startMusicOnHold(q.settings.announcements.mohStream);
+    } catch (err) {
+      ctx.log.debug({ err }, 'music on hold did not start');
+    }
+  }
+
+  #scheduleAnnouncement(ctx: CallCtx): void {
+    const every = this.#acd.router.queueConfig(ctx.queueId).settings.announcements.everySec;
+    if (every <= 0) return;
+    ctx.announceTimer = this.#clock.setTimer(every * 1000, () => {
+      ctx.announceTimer = null;
+      if (ctx.done || ctx.connected || !ctx.leg || !this.#acd.router.interaction(ctx.id)) return;
+      const settings = this.#acd.router.queueConfig(this.#acd.router.interaction(ctx.id)!.queueId).settings.announcements;
+      const position = settings.position ? this.#acd.position(ctx.id) : 0;
+      const ewt = settings.ewt ? this.#acd.estimatedWaitMs(ctx.id) : null;
+      if (position > 0 || ewt !== null) void this.#announce(ctx, this.#prompts.position(position, ewt), settings.skippable);
+      this.#scheduleAnnouncement(ctx);
+    });
+  }
+
+  /** Plays a prompt between stretches of music on hold. */
+  async #announce(ctx: CallCtx, prompt: Prompt, skippable = true): Promise<void> {
+    const leg = ctx.leg;
+    if (!leg || ctx.busyMedia || ctx.connected || ctx.done) return;
+    ctx.busyMedia = true;
+    try {
+      await leg.stopMusicOnHold();
+      await leg.play(prompt, { bargeIn: skippable });
+    } catch {
+      // caller gone or engine refused: the hang-up path takes over
+    } finally {
+      ctx.busyMedia = false;
+    }
+    if (!ctx.connected && !ctx.done && !ctx.callback) await this.#hold(ctx);
+  }
+
+  #watchDtmf(ctx: CallCtx, leg: CallLeg): void {
+    const onDigit = (e: { digit: string }): void => {
+      const i = this.#acd.router.interaction(ctx.id);
+      if (!i || ctx.connected || ctx.done || ctx.callback || ctx.busyMedia) return;
+      const cb = this.#acd.router.queueConfig(i.queueId).settings.callback;
+      if (cb.enabled && e.digit === cb.digit && i.phase === 'waiting') void this.#takeCallback(ctx, leg);
+    };
+    leg.on('dtmf', onDigit);
+    void leg.ended.then(() => leg.off('dtmf', onDigit));
+  }
+
+  async #takeCallback(ctx: CallCtx, leg: CallLeg): Promise<void> {
+    ctx.busyMedia = true;
+    try {
+      await leg.stopMusicOnHold();
+      await leg.play(this.#prompts.askNumber);
+      // The key that asked for the callback is still in the switch's DTMF buffer: allow it in front.
+      const key = this.#acd.router.queueConfig(ctx.queueId).settings.callback.digit.replace(/[*]/, '\\*');
+      const r = await leg.collect({ minDigits: 1, maxDigits: 17, timeoutMs: 8000, terminators: '#', validRegex: `${key}?(\\+?\\d{3,15})?` });
+      if (!this.#acd.isLive(ctx.id) || this.#acd.router.interaction(ctx.id)?.phase !== 'waiting') return;
+      const typed = r.outcome === 'ok' ? r.digits.replace(/^[*#]/, '') : '';
+      const number = typed || leg.callerId.number;
+      ctx.callback = number;
+      this.#acd.requestCallback(ctx.id, number);
+      ctx.log.info({ number }, 'callback requested; keeps its place in the queue');
+      await leg.play(this.#prompts.callbackConfirmed).catch(() => undefined);
+      ctx.leg = null;
+      await leg.hangup().catch(() => undefined);
+      ctx.resolve({ outcome: 'callback', interactionId: ctx.id, number });
+    } catch {
+      // caller hung up while entering the number: treated by the hang-up path
+    } finally {
+      ctx.busyMedia = false;
+      if (!ctx.callback && !ctx.connected) await this.#hold(ctx);
+    }
+  }
+
+  #customerGone(ctx: CallCtx): void {
+    if (ctx.callback || ctx.leg === null) return; // left on purpose, keeps its place
+    if (ctx.connected || ctx.done) return; // bridged calls end in #talk
+    const waitedMs = this.#clock.now() - ctx.enqueuedAt;
+    for (const ring of ctx.rings.values()) ring.abort();
+    if (this.#acd.isLive(ctx.id)) {
+      const phase = this.#acd.router.interaction(ctx.id)?.phase;
+      if (phase !== 'connected') this.#acd.abandon(ctx.id, 'caller-hung-up');
+    }
+    this.#finish(ctx, { outcome: 'abandoned', interactionId: ctx.id, waitedMs });
+    this.#autoCallback(ctx, waitedMs);
+  }
+
+  /** Optional: call back callers who gave up after the short-abandon threshold. */
+  #autoCallback(ctx: CallCtx, waitedMs: number): void {
+    const q = this.#acd.router.hasQueue(ctx.queueId) ? this.#acd.router.queueConfig(ctx.queueId) : null;
+    const number = ctx.leg?.callerId.number;
+    if (!q || !number || !q.settings.callback.autoOnAbandon || waitedMs <= q.settings.sl.shortAbandonSec * 1000) return;
+    const res = this.#acd.enqueue({
+      requirements: { queueId: ctx.queueId, channel: 'voice', skills: [], priority: 0, vip: false },
+      direction: 'outbound',
+      callerNumber: number,
+      customerRef: `tel:${number}`,
+      variables: { callback_for: ctx.id },
+    });
+    if (!res.accepted) return;
+    this.#acd.requestCallback(res.interactionId, number);
+    const cb: CallCtx = { ...ctx, id: res.interactionId, leg: null, rings: new Map(), done: false, callback: number, connected: false, agentLeg: null, announceTimer: null, resolve: () => undefined };
+    this.#calls.set(cb.id, cb);
+    const i = this.#acd.router.interaction(cb.id);
+    if (i?.phase === 'offered') for (const agentId of i.offeredTo) void this.#ring(cb, agentId);
+  }
+
+  // ---------------------------------------------------------------- agents
+
+  async #ring(ctx: CallCtx, agentId: string): Promise<void> {
+    if (ctx.rings.has(agentId)) return;
+    const agent = this.#acd.router.agent(agentId);
+    const sipUser = agent.config.sipUser;
+    if (!sipUser) {
+      this.#safeReject(ctx, agentId, 'failed');
+      return;
+    }
+    const abort = new AbortController();
+    ctx.rings.set(agentId, abort);
+    const q = this.#acd.router.queueConfig(this.#acd.router.interaction(ctx.id)?.queueId ?? ctx.queueId);
+    let agentLeg: CallLeg;
+    try {
+      agentLeg = await this.#engine.originate({
+        to: { kind: 'user', user: sipUser },
+        callerId: ctx.callback ? { number: ctx.callback, name: 'Callback' } : ctx.leg?.callerId ?? { number: 'unknown' },
+        timeoutMs: q.settings.offerTimeoutSec * 1000,
+        variables: { interaction_id: ctx.id, queue_id: q.id, agent_id: agentId },
+        signal: abort.signal,
+      });
+    } catch (err) {
+      ctx.rings.delete(agentId);
+      if (abort.signal.aborted) return; // cancelled by the Acd (taken by another, withdrawn, RONA)
+      const why = err instanceof OriginateError && err.failure === 'no-answer' ? 'rona' : 'failed';
+      ctx.log.info({ agentId, why, err: (err as Error).message }, 'agent not reached');
+      this.#safeReject(ctx, agentId, why);
+      return;
+    }
+    ctx.rings.delete(agentId);
+    if (abort.signal.aborted || ctx.done) {
+      await agentLeg.hangup().catch(() => undefined);
+      return;
+    }
+    try {
+      this.#acd.accept(ctx.id, agentId);
+    } catch (err) {
+      // Someone else won (ring-all), the offer timed out, or the caller left: never two agents.
+      ctx.log.info({ agentId, err: (err as Error).message }, 'late answer refused');
+      await agentLeg.hangup().catch(() => undefined);
+      return;
+    }
+    ctx.connected = true;
+    ctx.agentLeg = agentLeg;
+    ctx.announceTimer?.cancel();
+    for (const [other, ring] of ctx.rings) if (other !== agentId) ring.abort();
+    await this.#talk(ctx, agentId, agentLeg);
+  }
+
+  #safeReject(ctx: CallCtx, agentId: string, why: 'rona' | 'failed'): void {
+    const i = this.#acd.router.interaction(ctx.id);
+    if (!i || i.phase !== 'offered' || !i.offeredTo.has(agentId)) return;
+    try {
+      this.#acd.rejectOffer(ctx.id, agentId, why);
+    } catch (err) {
+      ctx.log.warn({ err }, 'could not requeue after a failed offer');
+    }
+  }
+
+  async #talk(ctx: CallCtx, agentId: string, agentLeg: CallLeg): Promise<void> {
+    let customer = ctx.leg;
+    try {
+      if (ctx.callback && !customer) {
+        customer = await this.#engine.originate({
+          to: { kind: 'number', number: ctx.callback },
+          callerId: { number: this.#acd.router.queueConfig(ctx.queueId).settings.callback.callerId },
+          timeoutMs: 30_000,
+          variables: { interaction_id: ctx.id },
+        });
+        ctx.leg = customer;
+        this.#acd.markCallbackDialled(ctx.id);
+      }
+      if (!customer || customer.state === 'ended') throw new Error('customer gone before the bridge');
+      await customer.stopMusicOnHold().catch(() => undefined);
+      await customer.bridge(agentLeg);
+    } catch (err) {
+      ctx.log.info({ err: (err as Error).message }, 'bridge failed');
+      await agentLeg.hangup().catch(() => undefined);
+      if (customer) await customer.hangup().catch(() => undefined);
+      if (this.#acd.isLive(ctx.id)) this.#acd.complete(ctx.id, ctx.callback ? 'callback-not-reached' : 'bridge-failed');
+      this.#finish(ctx, { outcome: 'answered', interactionId: ctx.id, agentId });
+      return;
+    }
+    const first = await Promise.race([customer.ended.then((h) => ({ who: 'customer' as const, h })), agentLeg.ended.then((h) => ({ who: 'agent' as const, h }))]);
+    await (first.who === 'customer' ? agentLeg : customer).hangup().catch(() => undefined);
+    if (this.#acd.isLive(ctx.id)) this.#acd.complete(ctx.id, `${first.who}-hung-up`);
+    this.#finish(ctx, { outcome: 'answered', interactionId: ctx.id, agentId });
+  }
+
+  // ---------------------------------------------------------------- exits
+
+  async #exit(ctx: CallCtx, action: ExitAction): Promise<void> {
+    for (const ring of ctx.rings.values()) ring.abort();
+    const leg = ctx.leg;
+    ctx.done = true;
+    ctx.announceTimer?.cancel();
+    const outcome = leg ? await this.#carryOut(leg, action) : 'hangup';
+    if (this.#acd.isLive(ctx.id)) this.#acd.exitQueue(ctx.id, outcome === 'voicemail' ? 'voicemail' : 'exit');
+    this.#finish(ctx, { outcome: outcome === 'voicemail' ? 'voicemail' : 'hangup', interactionId: ctx.id });
+  }
+
+  async #carryOut(leg: CallLeg, action: ExitAction): Promise<'voicemail' | 'hangup' | 'overflow'> {
+    try {
+      await leg.stopMusicOnHold().catch(() => undefined);
+      if (action.kind === 'voicemail') {
+        await leg.transfer(action.target);
+        return 'voicemail';
+      }
+      if (action.kind === 'overflow') return 'overflow';
+      await leg.play(this.#prompts.message(action.message));
+      await leg.hangup();
+    } catch (err) {
+      // The caller left first, or the switch refused the transfer: never leave a caller in silence.
+      this.#log.warn({ legId: leg.id, err: (err as Error).message, action: action.kind }, 'queue exit failed; hanging up');
+      await leg.hangup().catch(() => undefined);
+      // the caller left first
+    }
+    return 'hangup';
+  }
+
+  #finish(ctx: CallCtx, outcome: VoiceOutcome): void {
+    if (ctx.done && !this.#calls.has(ctx.id)) return;
+    ctx.done = true;
+    ctx.announceTimer?.cancel();
+    this.#calls.delete(ctx.id);
+    ctx.resolve(outcome);
+  }
+}
