@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { DatabaseError, migrateLatest, openDatabase, redactUrl, type Db } from './store/db.js';
 import { EventLog } from './store/EventLog.js';
 import { createEngine } from './engine/factory.js';
+import { loadFreeSwitchEnv } from './engine/freeswitch/index.js';
 import type { MediaEngine } from './engine/port.js';
 import { createApp } from './api/app.js';
 import type { StatusSnapshot, StatusSource } from './api/status.js';
@@ -44,7 +45,7 @@ export async function startControlPlane(config: Config, options: StartOptions = 
     const applied = await migrateLatest(db);
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     eventLog = new EventLog({ db, logger });
-    engine = await createEngine(config.engine, logger);
+    engine = createEngine(config.engine, { logger, freeswitch: loadFreeSwitchEnv(process.env) });
 
     const status: StatusSource = {
       statusSnapshot: (): StatusSnapshot => ({ at: engine?.clock.now() ?? Date.now(), queues: [], waiting: [], agents: [] }),
