@@ -346,6 +346,77 @@ export class Acd extends TypedEmitter<AcdEvents> {
     return { accepted: true, interactionId: id };
   }
 
+  /**
+   * Outbound (dialer): holds one ready agent for an interaction about to be placed. The
+   * interaction is created (direction outbound unless given), logged as queued and offered to
+   * that agent, and the agent is `reserved` in the agent-state log, so inbound routing skips
+   * them. No offer event (nobody is rung) and no RONA timer: the caller of `reserve` rings the
+   * agent when the customer answers, then calls `accept`, or gives the agent back with
+   * `withdraw`. 409 when the agent cannot take a voice call of the queue right now.
+   */
+  reserve(req: EnqueueRequest & { agentId: string }): string {
+    const r = req.requirements;
+    if (!this.router.hasQueue(r.queueId)) throw new AcdError('not-found', `queue ${r.queueId} does not exist`, 'queueId');
+    this.#agentOr404(req.agentId);
+    const id = req.id ?? randomUUID();
+    if (this.router.interaction(id) || this.#live.has(id)) throw new AcdError('conflict', `interaction ${id} is already queued`);
+    const now = this.now;
+    const batch = this.#wrap(() =>
+      this.router.reserve({ id, queueId: r.queueId, channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language, enqueuedAt: now }, req.agentId, now),
+    );
+    this.#events.createInteraction({
+      id,
+      channel: r.channel,
+      direction: req.direction ?? 'outbound',
+      state: 'offered',
+      arrivedAt: now,
+      customerRef: req.customerRef ?? null,
+      callerNumber: req.callerNumber ?? null,
+      dialledNumber: req.dialledNumber ?? null,
+      queueId: r.queueId,
+      priority: r.priority,
+      variables: req.variables ?? {},
+      queuedAt: now,
+    });
+    this.#events.interactionEvent({ interactionId: id, type: 'queued', at: now, queueId: r.queueId, data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt: now, customerRef: req.customerRef ?? null, reservedFor: req.agentId } });
+    this.#events.interactionEvent({ interactionId: id, type: 'offered', at: now, queueId: r.queueId, agentId: req.agentId, data: { reservation: true } });
+    this.#events.updateInteraction(id, { state: 'offered', offeredAt: now, agentId: req.agentId });
+    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt: now, answeredAt: null, offeredAt: now, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.dialledNumber ?? req.customerRef ?? '' };
+    this.#live.set(id, live);
+    this.#apply(batch, req.agentId);
+    return id;
+  }
+
+  /**
+   * Takes a waiting, offered or reserved interaction out of routing WITHOUT touching its media
+   * (the owner keeps the customer, e.g. the dialer plays its safe-harbour message) and without
+   * a queue-statistics record. Logged as `ended` with the outcome. No-op when not live.
+   */
+  withdraw(interactionId: string, outcome: string): void {
+    const live = this.#live.get(interactionId);
+    if (!live) return;
+    if (this.router.interaction(interactionId)?.phase === 'connected') throw new AcdError('conflict', `interaction ${interactionId} is connected; complete it instead`);
+    const now = this.now;
+    this.#removeLive(live);
+    this.#events.interactionEvent({ interactionId, type: 'ended', at: now, queueId: live.queueId, data: { outcome, cause: 'withdrawn' } });
+    this.#events.updateInteraction(interactionId, { state: 'ended', outcome, endedAt: now });
+    this.emit('interaction.ended', { interactionId, queueId: live.queueId, outcome });
+    this.emit('queue.changed', { queueId: live.queueId });
+  }
+
+  /** Fills in details learnt after an outbound reservation (the dialled customer, the dialer's ids). */
+  updateDetails(interactionId: string, details: { variables?: Record<string, string>; callerNumber?: string; dialledNumber?: string; customerRef?: string }): void {
+    const live = this.#liveOr404(interactionId);
+    if (details.customerRef) live.customerRef = details.customerRef;
+    if (details.dialledNumber) live.from = details.dialledNumber;
+    this.#events.updateInteraction(interactionId, details);
+  }
+
+  /** When the agent entered their current state (clock ms), or undefined before the first change. */
+  stateSince(agentId: string): number | undefined {
+    return this.#stateSince.get(agentId);
+  }
+
   /** The agent takes the offer (API accept, or the voice leg answered). 409 if someone else already has it. */
   accept(interactionId: string, agentId: string): void {
     const live = this.#liveOr404(interactionId);
