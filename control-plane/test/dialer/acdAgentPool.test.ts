@@ -268,4 +268,24 @@ describe('AcdAgentPool: the dialer on the real ACD (simulator)', function () {
     const row = [...s.sink.rows.values()].find((x) => (x.variables as Record<string, string> | undefined)?.attempt_id === 'att-3')!;
     assert.ok(s.sink.types(row.id as string).includes('abandoned'));
   });
+  it('agent-group target: only the listed agents, the longest idle first, and a progressive campaign never abandons', async () => {
+    const s = await setup({ agents: ['a1', 'a2', 'a3'] });
+    s.acd.upsertQueue(queue({ id: 'outbound', name: 'Outbound', settings: { wrapUp: { mode: 'auto', seconds: 3, maxExtensionSec: 0 } } }));
+    const { runner, store } = campaignOn(s, { mode: 'progressive', target: { kind: 'agents', agentIds: ['a2', 'a3'] } }, phones(30));
+    s.targets.set('c1', acdTargetOf({ target: { kind: 'agents', agentIds: ['a2', 'a3'] } }, 'outbound')!);
+    s.engine.setTargetModel({ answerProbability: 0.6, machineProbability: 0, busyProbability: 0.2, ringTimeMs: { kind: 'fixed', ms: 6000 }, talkTimeMs: { kind: 'fixed', ms: 40_000 }, humanHangsUpUnattendedAfterMs: { kind: 'fixed', ms: 8000 } });
+    assert.deepEqual(s.pool.agents('c1').map((a) => a.agentId).sort(), ['a2', 'a3']);
+    runner.start();
+    await s.engine.clock.runFor(20 * 60_000);
+    runner.stop();
+    await s.engine.clock.runFor(2 * 60_000);
+    const answered = store.attempts().filter((a) => a.outcome === 'answered');
+    assert.ok(answered.length >= 10, `${answered.length} connected`);
+    assert.deepEqual([...new Set(answered.map((a) => a.agentId))].sort(), ['a2', 'a3']);
+    assert.equal(runner.counters.abandoned, 0, 'progressive: every answer had its reserved agent');
+    assert.equal(s.busy.get('a1'), undefined);
+    assertNeverTwoCalls(s);
+    assert.equal(s.acd.router.agent('a2').state, 'ready');
+    assert.equal(s.acd.router.agent('a3').state, 'ready');
+  });
 });
