@@ -188,6 +188,11 @@ describe('AcdAgentPool: the dialer on the real ACD (simulator)', function () {
     }
     const withdrawn = [...s.sink.rows.values()].filter((r) => r.outcome === 'no-agent');
     assert.equal(withdrawn.length, 2, 'both outbound interactions withdrawn from the queue as no-agent');
+    for (const row of withdrawn) {
+      const attempt = abandoned.find((a) => a.id === (row.variables as Record<string, string>).attempt_id)!;
+      const heldMs = (row.endedAt as number) - attempt.answeredAt!;
+      assert.ok(heldMs >= 1900 && heldMs <= 2100, `withdrawn ${heldMs} ms after the answer`);
+    }
     assert.equal(s.acd.router.waitingCount('sales'), 0);
     assertNeverTwoCalls(s);
   });
