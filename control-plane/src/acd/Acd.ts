@@ -64,6 +64,8 @@ export interface EnqueueRequest {
   variables?: Record<string, string>;
   /** Keep an existing enqueue time (callbacks, transfers between queues). */
   enqueuedAt?: number;
+  /** false: leave it out of the queue's service-level statistics (the dialer's live answers); default true. */
+  countInQueueStats?: boolean;
 }
 
 export type EnqueueResult =
@@ -133,6 +135,8 @@ interface Live {
   callback: { number: string } | null;
   customerRef: string | null;
   from: string;
+  /** Counted in the queue's statistics (SL, ASA, abandons); dialer calls are not. */
+  counted?: boolean;
 }
 
 interface AgentWork {
@@ -334,7 +338,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
       queueId: r.queueId,
       data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt, customerRef: req.customerRef ?? null },
     });
-    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.callerNumber ?? req.customerRef ?? '' };
+    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.callerNumber ?? req.customerRef ?? '', counted: req.countInQueueStats !== false };
     this.#live.set(id, live);
     this.#scheduleWaitingTimers(live, q, 0);
     const batch = this.router.enqueue(
@@ -381,7 +385,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     this.#events.interactionEvent({ interactionId: id, type: 'queued', at: now, queueId: r.queueId, data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt: now, customerRef: req.customerRef ?? null, reservedFor: req.agentId } });
     this.#events.interactionEvent({ interactionId: id, type: 'offered', at: now, queueId: r.queueId, agentId: req.agentId, data: { reservation: true } });
     this.#events.updateInteraction(id, { state: 'offered', offeredAt: now, agentId: req.agentId });
-    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt: now, answeredAt: null, offeredAt: now, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.dialledNumber ?? req.customerRef ?? '' };
+    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt: now, answeredAt: null, offeredAt: now, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.dialledNumber ?? req.customerRef ?? '', counted: req.countInQueueStats !== false };
     this.#live.set(id, live);
     this.#apply(batch, req.agentId);
     return id;
@@ -430,7 +434,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     this.#events.interactionEvent({ interactionId, type: 'answered', at: now, queueId: live.queueId, agentId, data: { waitedMs: now - live.enqueuedAt } });
     this.#events.updateInteraction(interactionId, { state: 'connected', agentId, answeredAt: now, queueId: live.queueId });
     const rec: QueueRecord = { queueId: live.queueId, enqueuedAt: live.enqueuedAt, answeredAt: now, agentId };
-    this.#recordsOf(live.queueId).push(rec);
+    if (live.counted !== false) this.#recordsOf(live.queueId).push(rec);
     this.#work.get(agentId)!.lastRecord = rec;
     this.#apply(batch, agentId);
     this.emit('interaction.connected', { interactionId, agentId, queueId: live.queueId, channel: live.channel });
@@ -471,7 +475,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     if (phase === 'connected') throw new AcdError('conflict', `interaction ${interactionId} is connected; complete it instead`);
     const now = this.now;
     this.#removeLive(live);
-    this.#recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, abandonedAt: now });
+    if (live.counted !== false) this.#recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, abandonedAt: now });
     this.#events.interactionEvent({ interactionId, type: 'abandoned', at: now, queueId: live.queueId, data: { waitedMs: now - live.enqueuedAt, cause } });
     this.#events.updateInteraction(interactionId, { state: 'ended', outcome: 'abandoned', endedAt: now });
     this.emit('interaction.ended', { interactionId, queueId: live.queueId, outcome: 'abandoned' });
@@ -483,7 +487,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const live = this.#liveOr404(interactionId);
     const now = this.now;
     this.#removeLive(live);
-    this.#recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, exitedAt: now });
+    if (live.counted !== false) this.#recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, exitedAt: now });
     const type = outcome === 'voicemail' ? 'voicemail' : outcome === 'transferred' ? 'transferred' : 'ended';
     this.#events.interactionEvent({ interactionId, type, at: now, queueId: live.queueId, data: { outcome } });
     if (type !== 'ended') this.#events.interactionEvent({ interactionId, type: 'ended', at: now, queueId: live.queueId, data: { outcome } });

@@ -222,6 +222,7 @@ export class AcdAgentPool implements DialerAgentPool {
       res = this.#acd.enqueue({
         id: ctx.interactionId,
         direction: 'outbound',
+        countInQueueStats: false,
         requirements: { queueId: ctx.target.queueId, channel: 'voice', skills: [], priority: this.#priority, vip: false },
         callerNumber: customer.callerId.number,
         dialledNumber: customer.destination,
@@ -261,6 +262,7 @@ export class AcdAgentPool implements DialerAgentPool {
         ...(id ? { id } : {}),
         agentId,
         direction: 'outbound',
+        countInQueueStats: false,
         requirements: { queueId: t.queueId, channel: 'voice', skills: [], priority: this.#priority, vip: false },
         variables,
       });

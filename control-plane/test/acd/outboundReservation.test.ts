@@ -60,7 +60,7 @@ describe('Acd outbound reservations', () => {
     acd.login('cid');
     const ended: string[] = [];
     acd.on('interaction.ended', (e) => ended.push(`${e.interactionId}:${e.outcome}`));
-    const id = acd.reserve({ agentId: 'cid', requirements: req({ queueId: 'sales', priority: 100 }) });
+    const id = acd.reserve({ agentId: 'cid', requirements: req({ queueId: 'sales', priority: 100 }), countInQueueStats: false });
     acd.updateDetails(id, { variables: { campaign_id: 'c1', attempt_id: 'att-9' }, dialledNumber: '+12125550100' });
     clock.advance(8000);
     acd.accept(id, 'cid');
@@ -69,6 +69,8 @@ describe('Acd outbound reservations', () => {
     acd.complete(id, 'customer-hung-up');
     assert.equal(acd.router.agent('cid').state, 'wrap-up');
     assert.deepEqual(ended, [`${id}:answered`]);
+    assert.equal(acd.queueRealtime('sales').today.answered, 0, 'left out of the queue statistics (countInQueueStats: false)');
+    assert.equal(acd.agentRealtime('cid').handledToday, 1, 'but it is the agent’s work');
     assert.deepEqual(sink.rows.get(id)?.variables, { campaign_id: 'c1', attempt_id: 'att-9' });
     assert.deepEqual(sink.types(id), ['queued', 'offered', 'answered', 'ended']);
     clock.advance(10_000);

@@ -250,6 +250,8 @@ describe('AcdAgentPool: the dialer on the real ACD (simulator)', function () {
     assert.deepEqual(ended, ['att-1:ann'], 'onCallEnded from the ACD’s end of the interaction');
     await s.engine.clock.runFor(30_000);
     assert.equal(s.inbound.get('+15550000002')?.outcome, 'answered', 'then ann takes the waiting inbound caller');
+    const today = s.acd.queueRealtime('sales').today;
+    assert.equal(today.answered, 2, 'the queue’s service-level figures count the two inbound callers, not the dialer’s call');
     assertNeverTwoCalls(s);
   });
 
