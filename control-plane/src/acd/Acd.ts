@@ -66,6 +66,11 @@ export interface EnqueueRequest {
   enqueuedAt?: number;
   /** false: leave it out of the queue's service-level statistics (the dialer's live answers); default true. */
   countInQueueStats?: boolean;
+  /**
+   * false: not put back by the rebuild after a restart unless it was connected (the dialer's
+   * waiting or reserved calls: their owner is gone with the old process); default true.
+   */
+  restoreAfterRestart?: boolean;
 }
 
 export type EnqueueResult =
@@ -336,7 +341,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
       type: 'queued',
       at: now,
       queueId: r.queueId,
-      data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt, customerRef: req.customerRef ?? null },
+      data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt, customerRef: req.customerRef ?? null, ...(req.restoreAfterRestart === false ? { restore: false } : {}) },
     });
     const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.callerNumber ?? req.customerRef ?? '', counted: req.countInQueueStats !== false };
     this.#live.set(id, live);
@@ -382,7 +387,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
       variables: req.variables ?? {},
       queuedAt: now,
     });
-    this.#events.interactionEvent({ interactionId: id, type: 'queued', at: now, queueId: r.queueId, data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt: now, customerRef: req.customerRef ?? null, reservedFor: req.agentId } });
+    this.#events.interactionEvent({ interactionId: id, type: 'queued', at: now, queueId: r.queueId, data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt: now, customerRef: req.customerRef ?? null, reservedFor: req.agentId, ...(req.restoreAfterRestart === false ? { restore: false } : {}) } });
     this.#events.interactionEvent({ interactionId: id, type: 'offered', at: now, queueId: r.queueId, agentId: req.agentId, data: { reservation: true } });
     this.#events.updateInteraction(id, { state: 'offered', offeredAt: now, agentId: req.agentId });
     const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt: now, answeredAt: null, offeredAt: now, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.dialledNumber ?? req.customerRef ?? '', counted: req.countInQueueStats !== false };

@@ -223,6 +223,7 @@ export class AcdAgentPool implements DialerAgentPool {
         id: ctx.interactionId,
         direction: 'outbound',
         countInQueueStats: false,
+        restoreAfterRestart: false,
         requirements: { queueId: ctx.target.queueId, channel: 'voice', skills: [], priority: this.#priority, vip: false },
         callerNumber: customer.callerId.number,
         dialledNumber: customer.destination,
@@ -263,6 +264,7 @@ export class AcdAgentPool implements DialerAgentPool {
         agentId,
         direction: 'outbound',
         countInQueueStats: false,
+        restoreAfterRestart: false,
         requirements: { queueId: t.queueId, channel: 'voice', skills: [], priority: this.#priority, vip: false },
         variables,
       });
