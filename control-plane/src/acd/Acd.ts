@@ -64,6 +64,13 @@ export interface EnqueueRequest {
   variables?: Record<string, string>;
   /** Keep an existing enqueue time (callbacks, transfers between queues). */
   enqueuedAt?: number;
+  /** false: leave it out of the queue's service-level statistics (the dialer's live answers); default true. */
+  countInQueueStats?: boolean;
+  /**
+   * false: not put back by the rebuild after a restart unless it was connected (the dialer's
+   * waiting or reserved calls: their owner is gone with the old process); default true.
+   */
+  restoreAfterRestart?: boolean;
 }
 
 export type EnqueueResult =
@@ -138,6 +145,8 @@ interface Live {
   heldSince: number | null;
   /** The statistics record created when it was answered. */
   record: QueueRecord | null;
+  /** Counted in the queue's statistics (SL, ASA, abandons); dialer calls are not. */
+  counted?: boolean;
 }
 
 interface AgentWork {
@@ -337,9 +346,9 @@ export class Acd extends TypedEmitter<AcdEvents> {
       type: 'queued',
       at: now,
       queueId: r.queueId,
-      data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt, customerRef: req.customerRef ?? null },
+      data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt, customerRef: req.customerRef ?? null, ...(req.restoreAfterRestart === false ? { restore: false } : {}) },
     });
-    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.callerNumber ?? req.customerRef ?? '', holdMs: 0, heldSince: null, record: null };
+    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.callerNumber ?? req.customerRef ?? '', holdMs: 0, heldSince: null, record: null, counted: req.countInQueueStats !== false };
     this.#live.set(id, live);
     this.#scheduleWaitingTimers(live, q, 0);
     const batch = this.router.enqueue(
@@ -349,6 +358,77 @@ export class Acd extends TypedEmitter<AcdEvents> {
     this.#apply(batch);
     this.emit('queue.changed', { queueId: r.queueId });
     return { accepted: true, interactionId: id };
+  }
+
+  /**
+   * Outbound (dialer): holds one ready agent for an interaction about to be placed. The
+   * interaction is created (direction outbound unless given), logged as queued and offered to
+   * that agent, and the agent is `reserved` in the agent-state log, so inbound routing skips
+   * them. No offer event (nobody is rung) and no RONA timer: the caller of `reserve` rings the
+   * agent when the customer answers, then calls `accept`, or gives the agent back with
+   * `withdraw`. 409 when the agent cannot take a voice call of the queue right now.
+   */
+  reserve(req: EnqueueRequest & { agentId: string }): string {
+    const r = req.requirements;
+    if (!this.router.hasQueue(r.queueId)) throw new AcdError('not-found', `queue ${r.queueId} does not exist`, 'queueId');
+    this.#agentOr404(req.agentId);
+    const id = req.id ?? randomUUID();
+    if (this.router.interaction(id) || this.#live.has(id)) throw new AcdError('conflict', `interaction ${id} is already queued`);
+    const now = this.now;
+    const batch = this.#wrap(() =>
+      this.router.reserve({ id, queueId: r.queueId, channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language, enqueuedAt: now }, req.agentId, now),
+    );
+    this.#events.createInteraction({
+      id,
+      channel: r.channel,
+      direction: req.direction ?? 'outbound',
+      state: 'offered',
+      arrivedAt: now,
+      customerRef: req.customerRef ?? null,
+      callerNumber: req.callerNumber ?? null,
+      dialledNumber: req.dialledNumber ?? null,
+      queueId: r.queueId,
+      priority: r.priority,
+      variables: req.variables ?? {},
+      queuedAt: now,
+    });
+    this.#events.interactionEvent({ interactionId: id, type: 'queued', at: now, queueId: r.queueId, data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt: now, customerRef: req.customerRef ?? null, reservedFor: req.agentId, ...(req.restoreAfterRestart === false ? { restore: false } : {}) } });
+    this.#events.interactionEvent({ interactionId: id, type: 'offered', at: now, queueId: r.queueId, agentId: req.agentId, data: { reservation: true } });
+    this.#events.updateInteraction(id, { state: 'offered', offeredAt: now, agentId: req.agentId });
+    const live: Live = { id, queueId: r.queueId, channel: r.channel, enqueuedAt: now, answeredAt: null, offeredAt: now, timers: [], ronaTimers: new Map(), callback: null, customerRef: req.customerRef ?? null, from: req.dialledNumber ?? req.customerRef ?? '', holdMs: 0, heldSince: null, record: null, counted: req.countInQueueStats !== false };
+    this.#live.set(id, live);
+    this.#apply(batch, req.agentId);
+    return id;
+  }
+
+  /**
+   * Takes a waiting, offered or reserved interaction out of routing WITHOUT touching its media
+   * (the owner keeps the customer, e.g. the dialer plays its safe-harbour message) and without
+   * a queue-statistics record. Logged as `ended` with the outcome. No-op when not live.
+   */
+  withdraw(interactionId: string, outcome: string): void {
+    const live = this.#live.get(interactionId);
+    if (!live) return;
+    if (this.router.interaction(interactionId)?.phase === 'connected') throw new AcdError('conflict', `interaction ${interactionId} is connected; complete it instead`);
+    const now = this.now;
+    this.#removeLive(live);
+    this.#events.interactionEvent({ interactionId, type: 'ended', at: now, queueId: live.queueId, data: { outcome, cause: 'withdrawn' } });
+    this.#events.updateInteraction(interactionId, { state: 'ended', outcome, endedAt: now });
+    this.emit('interaction.ended', { interactionId, queueId: live.queueId, outcome });
+    this.emit('queue.changed', { queueId: live.queueId });
+  }
+
+  /** Fills in details learnt after an outbound reservation (the dialled customer, the dialer's ids). */
+  updateDetails(interactionId: string, details: { variables?: Record<string, string>; callerNumber?: string; dialledNumber?: string; customerRef?: string }): void {
+    const live = this.#liveOr404(interactionId);
+    if (details.customerRef) live.customerRef = details.customerRef;
+    if (details.dialledNumber) live.from = details.dialledNumber;
+    this.#events.updateInteraction(interactionId, details);
+  }
+
+  /** When the agent entered their current state (clock ms), or undefined before the first change. */
+  stateSince(agentId: string): number | undefined {
+    return this.#stateSince.get(agentId);
   }
 
   /** The agent takes the offer (API accept, or the voice leg answered). 409 if someone else already has it. */
@@ -364,7 +444,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     this.#events.interactionEvent({ interactionId, type: 'answered', at: now, queueId: live.queueId, agentId, data: { waitedMs: now - live.enqueuedAt } });
     this.#events.updateInteraction(interactionId, { state: 'connected', agentId, answeredAt: now, queueId: live.queueId });
     const rec: QueueRecord = { queueId: live.queueId, enqueuedAt: live.enqueuedAt, answeredAt: now, agentId };
-    this.#recordsOf(live.queueId).push(rec);
+    if (live.counted !== false) this.#recordsOf(live.queueId).push(rec);
     live.record = rec;
     this.#work.get(agentId)!.lastRecord = rec;
     this.#apply(batch, agentId);
@@ -430,7 +510,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     if (phase === 'connected') throw new AcdError('conflict', `interaction ${interactionId} is connected; complete it instead`);
     const now = this.now;
     this.#removeLive(live);
-    this.#recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, abandonedAt: now });
+    if (live.counted !== false) this.#recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, abandonedAt: now });
     this.#events.interactionEvent({ interactionId, type: 'abandoned', at: now, queueId: live.queueId, data: { waitedMs: now - live.enqueuedAt, cause } });
     this.#events.updateInteraction(interactionId, { state: 'ended', outcome: 'abandoned', endedAt: now });
     this.emit('interaction.ended', { interactionId, queueId: live.queueId, outcome: 'abandoned' });
@@ -442,7 +522,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const live = this.#liveOr404(interactionId);
     const now = this.now;
     this.#removeLive(live);
-    this.#recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, exitedAt: now });
+    if (live.counted !== false) this.#recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, exitedAt: now });
     const type = outcome === 'voicemail' ? 'voicemail' : outcome === 'transferred' ? 'transferred' : 'ended';
     this.#events.interactionEvent({ interactionId, type, at: now, queueId: live.queueId, data: { outcome } });
     if (type !== 'ended') this.#events.interactionEvent({ interactionId, type: 'ended', at: now, queueId: live.queueId, data: { outcome } });

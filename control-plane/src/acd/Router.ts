@@ -413,6 +413,30 @@ export class Router {
     return this.#take();
   }
 
+  /**
+   * Holds a ready agent for an outbound interaction (the dialer's preview/progressive call):
+   * the interaction is put straight into the "offered" phase for that one agent, so the agent
+   * shows as reserved and inbound routing skips them, without an offer in the batch (nobody is
+   * rung yet). Accept, remove and complete then work as for any offer. Conflict if the agent
+   * cannot take a voice interaction of the queue right now.
+   */
+  reserve(input: NewInteraction, agentId: string, _now: number): RouterBatch {
+    const q = this.#queue(input.queueId);
+    const a = this.#agent(agentId);
+    if (this.#interactions.has(input.id)) throw new RouterError('conflict', `interaction ${input.id} is already queued`);
+    const rec = new InteractionRec(input.id, input.queueId, input.channel, input.priority, input.vip, this.#effectivePriority(q.config, input.priority, input.vip), input.skills, input.language, input.enqueuedAt, this.#seq++);
+    rec.alternatives = [this.#baseAlternative(q, input.skills)];
+    if (!this.#eligible(a, rec)) {
+      throw new RouterError('conflict', `agent ${agentId} cannot be reserved for queue ${input.queueId}: the agent is ${a.state} or does not serve the queue`);
+    }
+    this.decisions++;
+    this.#interactions.set(rec.id, rec);
+    rec.phase = 'offered';
+    rec.offeredTo.add(a.id);
+    this.#assign(a, rec, 'offered');
+    return this.#take();
+  }
+
   /** The agent took the offer. Ring-all: the first accept wins and the other offers are cancelled. */
   accept(interactionId: string, agentId: string, now: number): RouterBatch {
     const i = this.#interaction(interactionId);
@@ -592,6 +616,22 @@ export class Router {
     let n = 0;
     for (const a of this.#candidatesAll(alt)) if (a.presence !== 'logged-out' && this.#matchesAlt(a, alt)) n++;
     return n;
+  }
+
+  /** Logged-in agents (any presence but logged-out) who match the queue's own requirements, from the skill/member indexes. */
+  queueAgents(queueId: string): Array<Readonly<AgentRec>> {
+    const q = this.#queue(queueId);
+    const alt = this.#baseAlternative(q, []);
+    const out: AgentRec[] = [];
+    for (const a of this.#candidatesAll(alt)) if (a.presence !== 'logged-out' && this.#matchesAlt(a, alt)) out.push(a);
+    return out;
+  }
+
+  /** Whether the agent matches the queue's own requirements (skills, members), whatever its state. */
+  servesQueue(agentId: string, queueId: string): boolean {
+    const a = this.#agents.get(agentId);
+    const q = this.#queues.get(queueId);
+    return !!a && !!q && this.#matchesAlt(a, this.#baseAlternative(q, []));
   }
 
   /** Waiting interactions that no logged-in agent could ever take (for leave-when-empty). */

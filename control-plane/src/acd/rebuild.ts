@@ -34,6 +34,8 @@ interface Folded {
   callback: string | null;
   stepsInQueue: number;
   ended: boolean;
+  /** false for the dialer's calls: put back only when connected. */
+  restore: boolean;
 }
 
 type Data = Record<string, unknown>;
@@ -108,6 +110,7 @@ export async function rebuildFromLog(db: Knex, acd: Acd, options: { lookbackMs?:
         callback: null,
         stepsInQueue: 0,
         ended: false,
+        restore: d.restore !== false,
       };
       folded.set(e.interaction_id, f);
       continue;
@@ -148,7 +151,7 @@ export async function rebuildFromLog(db: Knex, acd: Acd, options: { lookbackMs?:
   const lives: Array<{ id: string; customerRef: string | null; callback: string | null; stepsInQueue: number }> = [];
   const r = acd.router;
   for (const f of folded.values()) {
-    if (f.ended || !r.hasQueue(f.queueId)) continue;
+    if (f.ended || !r.hasQueue(f.queueId) || (!f.restore && !f.connectedTo)) continue;
     r.restoreInteraction(
       { id: f.id, queueId: f.queueId, channel: f.channel, priority: f.priority, vip: f.vip, skills: f.skills, language: f.language, enqueuedAt: f.enqueuedAt },
       { excluded: [...f.excluded] },

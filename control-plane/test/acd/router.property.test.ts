@@ -19,6 +19,7 @@ type Op =
   | { k: 'remove'; pick: number }
   | { k: 'escalate'; pick: number; kind: number; q: number }
   | { k: 'wrapEnd'; a: number }
+  | { k: 'reserve'; q: number; a: number }
   | { k: 'tick'; ms: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -42,6 +43,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constant('remove' as const), pick: fc.nat(20) }),
   fc.record({ k: fc.constant('escalate' as const), pick: fc.nat(20), kind: fc.nat(3), q: fc.nat(2) }),
   fc.record({ k: fc.constant('wrapEnd' as const), a: fc.nat(N_AGENTS - 1) }),
+  fc.record({ k: fc.constant('reserve' as const), q: fc.nat(2), a: fc.nat(N_AGENTS - 1) }),
   fc.record({ k: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 30_000 }) }),
 );
 
@@ -168,6 +170,17 @@ describe('Router (property-based, random event sequences)', () => {
                 case 'wrapEnd':
                   batch = r.endWrapUp(`a${op.a}`, now);
                   break;
+                case 'reserve': {
+                  // The dialer's outbound reservation: offered to one agent, no offer to ring.
+                  const id = `i${nextId++}`;
+                  model.channel.set(id, 'voice');
+                  const ready = [...r.agents()].filter((a) => a.state === 'ready' && r.servesQueue(a.id, `q${op.q}`));
+                  const agentId = ready.length ? ready[op.a % ready.length]!.id : `a${op.a}`;
+                  batch = r.reserve({ id, queueId: `q${op.q}`, channel: 'voice', priority: 100, vip: false, skills: [], enqueuedAt: now }, agentId, now);
+                  assert.deepEqual(batch.offers, []);
+                  assert.equal(r.agent(agentId).state, 'reserved');
+                  break;
+                }
                 case 'enqueue': {
                   const id = `i${nextId++}`;
                   const channel = CHANNELS[op.ch]!;
