@@ -41,10 +41,12 @@ const shape = {
   SIM_SPEED: envNumber(0.1, 1000).default(1),
   /** Demo traffic: agents logged in and calls per hour arriving. */
   DEMO_AGENTS: envInt(1, 500).default(6),
-  DEMO_CALLS_PER_HOUR: envInt(1, 100000).default(600),
+  DEMO_CALLS_PER_HOUR: envInt(1, 100000).default(240),
   /** Graceful shutdown: how long to wait for writes to finish. */
   SHUTDOWN_TIMEOUT_MS: envInt(100, 120000).default(10000),
   PRETTY_LOGS: envBool().default(false),
+  /** Serve the plain status page's data (/api/status) without an API key (always on in the demo). */
+  STATUS_PAGE_PUBLIC: envBool().default(false),
 };
 
 type Raw = z.infer<z.ZodObject<typeof shape>>;
@@ -63,6 +65,7 @@ export interface Config {
   engine: EngineConfig;
   demo: { agents: number; callsPerHour: number };
   shutdownTimeoutMs: number;
+  statusPagePublic: boolean;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -76,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     engine: engineConfig(raw),
     demo: { agents: raw.DEMO_AGENTS, callsPerHour: raw.DEMO_CALLS_PER_HOUR },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    statusPagePublic: raw.STATUS_PAGE_PUBLIC,
   };
 }
 

@@ -1,27 +1,76 @@
 /**
- * Entry point and the one place where the control plane is wired: configuration → logger →
- * database (migrated) → event log → media engine → domain services → HTTP API.
+ * Entry point and the one place where the control plane is wired: settings → logger →
+ * database (migrated) → event log → media engine → domain (ACD, IVR, dialer, recording)
+ * → HTTP API, WebSocket, metrics, wallboard.
  *
  *   tsx control-plane/src/main.ts          # production wiring from the environment
  *   tsx control-plane/src/main.ts --demo   # simulator in real time with synthetic traffic
+ *
+ * With HA_ENABLED the domain starts only while this instance holds the leadership lock
+ * (ha/), and stops when it loses it; the API, health and metrics run either way.
  */
 import { createServer, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import express from 'express';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { SystemClock } from './clock.js';
 import { DatabaseError, migrateLatest, openDatabase, redactUrl, type Db } from './store/db.js';
 import { EventLog } from './store/EventLog.js';
 import { createEngine } from './engine/factory.js';
-import { loadFreeSwitchEnv } from './engine/freeswitch/index.js';
 import type { MediaEngine } from './engine/port.js';
-import { createApp } from './api/app.js';
-import type { StatusSnapshot, StatusSource } from './api/status.js';
+import { SimEngine } from './engine/sim/SimEngine.js';
+import { agentDirectoryLookup, createDirectoryRouter, loadFreeSwitchEnv, type FreeSwitchEnv } from './engine/freeswitch/index.js';
+import { createApp, type ReadinessCheck } from './api/app.js';
+import type { StatusSnapshot } from './api/status.js';
+import { loadApiConfig, type ApiConfig } from './api/config.js';
+import { createSwitchboardApi } from './api/switchboardApi.js';
+import { authenticate } from './api/auth/middleware.js';
+import { requireRole } from './api/auth/requireRole.js';
+import { WallboardAggregator } from './api/realtime/WallboardAggregator.js';
+import { loadAcdConfig, type AcdConfig } from './acd/config.js';
+import { loadIvrConfig, type IvrConfig } from './ivr/config.js';
+import { ActiveRole, createLeaderElector, loadHaConfig, registerHaMetrics, withApplicationName, type HaConfig } from './ha/index.js';
+import { Domain } from './wiring/domain.js';
+import { loadAcdPoolConfig, type AcdPoolConfig } from './dialer/acdPoolConfig.js';
+import { ACD_RULES, CAMPAIGN_RULES, IVR_RULES, routePolicy } from './wiring/routePolicy.js';
+import { seedDemo, startDemoTraffic } from './wiring/demo.js';
+
+/** Every area's settings, read together so all bad variables are reported at once. */
+export interface Settings {
+  core: Config;
+  freeswitch: FreeSwitchEnv;
+  api: ApiConfig;
+  acd: AcdConfig;
+  ivr: IvrConfig;
+  ha: HaConfig;
+  dialerPool: AcdPoolConfig;
+}
+
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const problems: string[] = [];
+  const read = <T>(load: (e: Record<string, string | undefined>) => T): T | undefined => {
+    try {
+      return load(env);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        problems.push(...err.problems);
+        return undefined;
+      }
+      throw err;
+    }
+  };
+  const s = { core: read(loadConfig), freeswitch: read(loadFreeSwitchEnv), api: read(loadApiConfig), acd: read(loadAcdConfig), ivr: read(loadIvrConfig), ha: read(loadHaConfig), dialerPool: read(loadAcdPoolConfig) };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return s as Settings;
+}
 
 export interface RunningControlPlane {
   url: string;
   db: Db;
   engine: MediaEngine;
   eventLog: EventLog;
+  domain: Domain;
   logger: Logger;
   /** Graceful stop: no new calls, finish writes, close pools. Idempotent. */
   stop(): Promise<void>;
@@ -32,55 +81,136 @@ export interface StartOptions {
   logger?: Logger;
 }
 
-export async function startControlPlane(config: Config, options: StartOptions = {}): Promise<RunningControlPlane> {
+export async function startControlPlane(settings: Settings, options: StartOptions = {}): Promise<RunningControlPlane> {
+  const config = settings.core;
   const logger = options.logger ?? createLogger({ level: config.logLevel, pretty: config.prettyLogs });
   const where = config.database.kind === 'postgres' ? redactUrl(config.database.url) : `embedded PGlite (${config.database.dir ?? 'memory'})`;
-  logger.info({ database: where, engine: config.engine.kind, demo: options.demo ?? false }, 'starting Switchboard control plane');
+  logger.info({ database: where, engine: config.engine.kind, demo: options.demo ?? false, ha: settings.ha.enabled }, 'starting Switchboard control plane');
+  if (options.demo && config.engine.kind !== 'sim') throw new ConfigError(['--demo runs on the simulator: unset FREESWITCH_ESL_URL or set MEDIA_ENGINE=sim']);
 
-  const db = await openDatabase(config.database);
-  let engine: MediaEngine | null = null;
-  let eventLog: EventLog | null = null;
-  let server: Server | null = null;
+  const wallClock = new SystemClock();
+  const databaseUrl = config.database.kind === 'postgres' ? config.database.url : null;
+  // Fencing (ha/) ends a deposed instance's sessions by application_name.
+  const dbConfig = settings.ha.enabled && databaseUrl ? { kind: 'postgres' as const, url: withApplicationName(databaseUrl, settings.ha.instanceId) } : config.database;
+  const elector = createLeaderElector(settings.ha, databaseUrl, { clock: wallClock, logger });
+  const db = await openDatabase(dbConfig);
+  const cleanup: Array<() => Promise<void> | void> = [async () => db.destroy()];
+  const unwind = async (): Promise<void> => {
+    while (cleanup.length > 0) await Promise.resolve((cleanup.pop() as () => Promise<void> | void)()).catch((err: Error) => logger.error({ err: err.message }, 'error while stopping'));
+  };
   try {
     const applied = await migrateLatest(db);
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
-    eventLog = new EventLog({ db, logger });
-    engine = createEngine(config.engine, { logger, freeswitch: loadFreeSwitchEnv(process.env) });
+    const eventLog = new EventLog({ db, logger });
+    cleanup.push(() => eventLog.close());
+    const engine = createEngine(config.engine, { logger, freeswitch: settings.freeswitch });
 
-    const status: StatusSource = {
-      statusSnapshot: (): StatusSnapshot => ({ at: engine?.clock.now() ?? Date.now(), queues: [], waiting: [], agents: [] }),
-    };
+    const wallboard = new WallboardAggregator({ clock: engine.clock, timeZone: settings.acd.timeZone });
+    await wallboard.loadToday(db);
+    eventLog.onCommit(wallboard.eventLogHook);
+    const api = createSwitchboardApi({ db, clock: wallClock, logger, config: settings.api, realtime: wallboard, eventLog });
+    cleanup.push(() => api.close());
+
+    const domain = new Domain({ db, eventLog, engine, logger, acd: settings.acd, ivr: settings.ivr, dialerPool: settings.dialerPool, recordings: api.recordings });
+    cleanup.push(() => domain.stop('shutdown'));
 
     let draining = false;
+    const readiness: ReadinessCheck[] = [
+      {
+        name: 'database',
+        check: async () => {
+          await db.raw('select 1');
+          return `${where}; ${eventLog.pending} writes pending`;
+        },
+      },
+      {
+        name: 'media',
+        check: async () => {
+          const h = engine.health();
+          if (h.status === 'down') throw new Error(`${engine.kind} engine is down: ${h.nodes.map((n) => `${n.id} ${n.status}${n.detail ? ` (${n.detail})` : ''}`).join(', ')}`);
+          return `${engine.kind} ${h.status}, ${h.activeLegs} legs`;
+        },
+      },
+    ];
+
+    let role: ActiveRole | null = null;
+    if (elector) {
+      role = new ActiveRole({ elector, clock: wallClock, logger, participants: [domain.roleParticipant()] });
+      role.on('activation-failed', ({ participant, error }) => {
+        logger.fatal({ participant, err: error.message }, 'could not become active; exiting so a supervisor restarts this instance as standby');
+        process.exitCode = 1;
+        void running.stop();
+      });
+      readiness.push(role.readinessCheck());
+      registerHaMetrics(api.metrics.registry, elector);
+    }
+
+    const gated = (rules: Parameters<typeof routePolicy>[0], router: () => express.Router | null): express.RequestHandler[] => [
+      routePolicy(rules),
+      (req, res, next) => {
+        const r = router();
+        if (r) return r(req, res, next);
+        res.status(503).json({ error: 'standby', message: 'this instance is on standby; the active control plane serves this route' });
+      },
+    ];
     const app = createApp({
       logger,
-      status,
+      status: {
+        statusSnapshot: (): StatusSnapshot => domain.acd?.acd.statusSnapshot() ?? { at: engine.clock.now(), queues: [], waiting: [], agents: [] },
+      },
       isDraining: () => draining,
-      readiness: [
+      readiness,
+      // Caller numbers are personal data: the status feed needs a reader's key unless made public.
+      ...(options.demo || config.statusPagePublic ? {} : { statusGuard: [authenticate(api.keys), requireRole('admin', 'supervisor', 'campaign-manager', 'read-only')] }),
+      routers: [
+        // FreeSWITCH's mod_xml_curl fetches agents' SIP accounts here (own auth, before the API gate).
         {
-          name: 'database',
-          check: async () => {
-            await db.raw('select 1');
-            return `${where}; ${eventLog?.pending ?? 0} writes pending`;
-          },
+          path: '/freeswitch/directory',
+          router: createDirectoryRouter({
+            lookup: agentDirectoryLookup(db),
+            logger,
+            ...(settings.freeswitch.FREESWITCH_DIRECTORY_PASSWORD ? { basicAuth: { user: 'switchboard', password: settings.freeswitch.FREESWITCH_DIRECTORY_PASSWORD } } : {}),
+          }),
         },
-        {
-          name: 'media',
-          check: async () => {
-            const h = (engine as MediaEngine).health();
-            if (h.status === 'down') throw new Error(`${(engine as MediaEngine).kind} engine is down`);
-            return `${(engine as MediaEngine).kind} ${h.status}, ${h.activeLegs} legs`;
-          },
-        },
+        ...api.routers,
+        { path: '/api/ivr', router: express.Router(), before: gated(IVR_RULES, () => domain.routers?.ivr ?? null) },
+        { path: '/api/campaigns', router: express.Router(), before: gated(CAMPAIGN_RULES, () => domain.routers?.campaigns ?? null) },
+        { path: '/api', router: express.Router(), before: gated(ACD_RULES, () => domain.routers?.acd ?? null) },
       ],
     });
 
     await engine.start();
-    server = createServer(app);
+    cleanup.push(() => engine.stop());
+    const server: Server = createServer(app);
+    api.attach(server);
     await new Promise<void>((resolve, reject) => {
-      (server as Server).once('error', reject);
-      (server as Server).listen(config.port, config.host, () => resolve());
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
     });
+    cleanup.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    api.start();
+
+    if (elector && role) {
+      await elector.start();
+      cleanup.push(() => elector.stop());
+    } else {
+      await domain.start();
+    }
+
+    let stopDemo: (() => void) | null = null;
+    if (options.demo && engine instanceof SimEngine && domain.acd) {
+      const agents = await seedDemo(domain.acd, { agents: config.demo.agents });
+      await domain.redeployFlows();
+      await wallboard.loadQueues(db);
+      stopDemo = startDemoTraffic(engine, domain.acd, agents, { agents: config.demo.agents, callsPerHour: config.demo.callsPerHour, speed: config.engine.kind === 'sim' ? config.engine.speed : 1 }, logger);
+    }
+
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
@@ -92,16 +222,14 @@ export async function startControlPlane(config: Config, options: StartOptions = 
       db,
       engine,
       eventLog,
+      domain,
       logger,
       stop: () => {
         stopping ??= (async () => {
           draining = true;
           logger.info('stopping: no new calls, finishing writes');
-          await (engine as MediaEngine).stop();
-          await new Promise<void>((resolve) => (server as Server).close(() => resolve()));
-          (server as Server).closeAllConnections?.();
-          await (eventLog as EventLog).close();
-          await db.destroy();
+          stopDemo?.();
+          await unwind();
           logger.info('stopped');
         })();
         return stopping;
@@ -109,18 +237,15 @@ export async function startControlPlane(config: Config, options: StartOptions = 
     };
     return running;
   } catch (err) {
-    server?.close();
-    await engine?.stop().catch(() => undefined);
-    await eventLog?.close().catch(() => undefined);
-    await db.destroy().catch(() => undefined);
+    await unwind();
     throw err;
   }
 }
 
 async function main(argv: string[]): Promise<void> {
-  let config: Config;
+  let settings: Settings;
   try {
-    config = loadConfig(process.env);
+    settings = loadSettings(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const line of err.problems) console.error(`switchboard: configuration error: ${line}`);
@@ -131,25 +256,29 @@ async function main(argv: string[]): Promise<void> {
   const demo = argv.includes('--demo');
   let running: RunningControlPlane;
   try {
-    running = await startControlPlane(config, { demo });
+    running = await startControlPlane(settings, { demo });
   } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) console.error(`switchboard: configuration error: ${line}`);
+      process.exit(2);
+    }
     const message = err instanceof DatabaseError || err instanceof Error ? err.message : String(err);
     console.error(`switchboard: cannot start: ${message}`);
     process.exit(1);
   }
-  console.log(`Switchboard is running on ${running.url}  (status page: ${running.url}/, Ctrl-C stops it)`);
+  console.log(`Switchboard is running on ${running.url}  (status page: ${running.url}/, wallboard: ${running.url}/wallboard, Ctrl-C stops it)`);
   let signals = 0;
   const onSignal = (signal: string): void => {
     signals++;
     if (signals > 1) process.exit(130);
     running.logger.info({ signal }, 'shutdown requested');
     const timer = setTimeout(() => {
-      console.error(`switchboard: shutdown did not finish within ${config.shutdownTimeoutMs} ms`);
+      console.error(`switchboard: shutdown did not finish within ${settings.core.shutdownTimeoutMs} ms`);
       process.exit(1);
-    }, config.shutdownTimeoutMs);
+    }, settings.core.shutdownTimeoutMs);
     timer.unref();
     running.stop().then(
-      () => process.exit(0),
+      () => process.exit(process.exitCode ?? 0),
       (err: unknown) => {
         console.error(`switchboard: error while stopping: ${(err as Error).message}`);
         process.exit(1);

@@ -39,6 +39,16 @@ export interface VoiceQueueOptions {
   logger: Logger;
   /** Texts spoken to callers (TTS); override for other languages or recorded files. */
   prompts?: Partial<VoicePrompts>;
+  /** Called once customer and agent are bridged (recording policy, screen pop). */
+  onConnected?: (call: ConnectedCall) => void;
+}
+
+export interface ConnectedCall {
+  interactionId: string;
+  queueId: string;
+  agentId: string;
+  customer: CallLeg;
+  agent: CallLeg;
 }
 
 export interface VoicePrompts {
@@ -85,6 +95,7 @@ export class VoiceQueue {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #prompts: VoicePrompts;
+  readonly #onConnected: ((call: ConnectedCall) => void) | undefined;
   readonly #calls = new Map<string, CallCtx>();
 
   constructor(options: VoiceQueueOptions) {
@@ -93,6 +104,7 @@ export class VoiceQueue {
     this.#clock = options.engine.clock;
     this.#log = options.logger.child({ component: 'acd.voice' });
     this.#prompts = { ...DEFAULT_PROMPTS, ...options.prompts };
+    this.#onConnected = options.onConnected;
     this.#acd.on('offer', (o) => {
       if (o.channel !== 'voice') return;
       let ctx = this.#calls.get(o.interactionId);
@@ -448,6 +460,7 @@ export class VoiceQueue {
       if (!customer || customer.state === 'ended') throw new Error('customer gone before the bridge');
       await customer.stopMusicOnHold().catch(() => undefined);
       await customer.bridge(agentLeg);
+      this.#onConnected?.({ interactionId: ctx.id, queueId: ctx.queueId, agentId, customer, agent: agentLeg });
     } catch (err) {
       ctx.log.info({ err: (err as Error).message }, 'bridge failed');
       await agentLeg.hangup().catch(() => undefined);

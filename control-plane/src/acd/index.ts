@@ -10,7 +10,7 @@ import { Acd } from './Acd.js';
 import { AcdAdmin, persistIntervals } from './AcdAdmin.js';
 import { loadAcdConfig, type AcdConfig } from './config.js';
 import { rebuildFromLog, type RebuildResult } from './rebuild.js';
-import { VoiceQueue } from './VoiceQueue.js';
+import { VoiceQueue, type ConnectedCall } from './VoiceQueue.js';
 import type { RoleParticipant } from '../ha/ActiveRole.js';
 
 export { Acd, AcdError } from './Acd.js';
@@ -27,12 +27,12 @@ export interface AcdService {
   close(): void;
 }
 
-export async function startAcd(deps: { db: Knex; eventLog: EventLog; engine: MediaEngine; logger: Logger; config?: AcdConfig }): Promise<AcdService> {
+export async function startAcd(deps: { db: Knex; eventLog: EventLog; engine: MediaEngine; logger: Logger; config?: AcdConfig; onConnected?: (call: ConnectedCall) => void }): Promise<AcdService> {
   const config = deps.config ?? loadAcdConfig();
   const acd = new Acd({ clock: deps.engine.clock, events: deps.eventLog, logger: deps.logger, timeZone: config.timeZone, windowMs: config.windowMs });
   const rebuilt = await rebuildFromLog(deps.db, acd, { lookbackMs: config.rebuildLookbackMs });
   const admin = new AcdAdmin(acd, deps.db);
-  const voice = new VoiceQueue({ acd, engine: deps.engine, logger: deps.logger });
+  const voice = new VoiceQueue({ acd, engine: deps.engine, logger: deps.logger, ...(deps.onConnected ? { onConnected: deps.onConnected } : {}) });
   const log = deps.logger.child({ component: 'acd' });
   const detach = persistIntervals(acd, admin.intervals, (err) => log.error({ err }, 'could not save ACD interval statistics'));
   log.info(rebuilt, 'ACD state rebuilt from the event log');

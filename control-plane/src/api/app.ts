@@ -22,6 +22,8 @@ export interface AppOptions {
   routers?: Array<{ path: string; router: Router | express.RequestHandler; before?: express.RequestHandler[] }>;
   /** True while the instance is shutting down: readiness fails so balancers drain it. */
   isDraining?: () => boolean;
+  /** Middleware in front of /api/status (API key and role); none makes it public (the demo). */
+  statusGuard?: express.RequestHandler[];
 }
 
 export function createApp(options: AppOptions): Express {
@@ -53,7 +55,7 @@ export function createApp(options: AppOptions): Express {
   app.get('/', (_req, res) => {
     res.type('html').send(renderStatusPage());
   });
-  app.get('/api/status', (_req, res) => {
+  app.get('/api/status', ...(options.statusGuard ?? []), (_req, res) => {
     res.json(options.status.statusSnapshot());
   });
 

@@ -35,9 +35,13 @@ export function renderStatusPage(): string {
 const fmt = (ms) => { const s = Math.round(ms / 1000); return s < 60 ? s + ' s' : Math.floor(s / 60) + ' min ' + (s % 60) + ' s'; };
 const esc = (v) => String(v).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const rows = (id, list, cells) => { document.querySelector('#' + id + ' tbody').innerHTML = list.map((x) => '<tr>' + cells(x).map((c) => typeof c === 'number' ? '<td class="n">' + c + '</td>' : '<td>' + esc(c) + '</td>').join('') + '</tr>').join(''); };
+// A key may be given in the address as #key=… (it never leaves the browser except to this server).
+const key = new URLSearchParams(location.hash.slice(1)).get('key');
 async function refresh() {
   try {
-    const s = await (await fetch('/api/status')).json();
+    const r = await fetch('/api/status', key ? { headers: { 'X-API-Key': key } } : {});
+    if (r.status === 401 || r.status === 403) { document.getElementById('at').textContent = '(needs an API key: open this page as /#key=<your key>)'; return; }
+    const s = await r.json();
     document.getElementById('at').textContent = new Date(s.at).toLocaleTimeString();
     rows('queues', s.queues, (q) => [q.name, q.waiting, fmt(q.longestWaitMs), q.agentsReady, q.agentsBusy, q.answeredToday, q.abandonedToday, q.serviceLevelPct === null ? '–' : q.serviceLevelPct.toFixed(1) + ' %']);
     rows('waiting', s.waiting, (w) => [w.interactionId.slice(0, 8), w.queueId, w.channel, w.from, w.priority, fmt(w.waitedMs)]);

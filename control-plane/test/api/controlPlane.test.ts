@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { loadConfig } from '../../src/config.js';
-import { startControlPlane, type RunningControlPlane } from '../../src/main.js';
+import { loadSettings, startControlPlane, type RunningControlPlane } from '../../src/main.js';
 import { silentLogger } from '../../src/logger.js';
 
 describe('control plane start-up and shutdown (embedded defaults)', () => {
@@ -8,7 +7,7 @@ describe('control plane start-up and shutdown (embedded defaults)', () => {
   // Embedded PGlite takes seconds to start on a loaded 2-core machine.
   before(async function () {
     this.timeout(90_000);
-    cp = await startControlPlane(loadConfig({ PORT: '0', DATABASE_URL: 'pglite:memory' }), { logger: silentLogger() });
+    cp = await startControlPlane(loadSettings({ PORT: '0', DATABASE_URL: 'pglite:memory', IVR_WATCH: 'false' }), { logger: silentLogger() });
   });
   after(async () => {
     await cp.stop();
@@ -38,7 +37,7 @@ describe('control plane start-up and shutdown (embedded defaults)', () => {
 
   it('stops cleanly and is idempotent', async function () {
     this.timeout(90_000);
-    const other = await startControlPlane(loadConfig({ PORT: '0', DATABASE_URL: 'pglite:memory' }), { logger: silentLogger() });
+    const other = await startControlPlane(loadSettings({ PORT: '0', DATABASE_URL: 'pglite:memory', IVR_WATCH: 'false' }), { logger: silentLogger() });
     await Promise.all([other.stop(), other.stop()]);
     await assert.rejects(fetch(`${other.url}/healthz`));
   });

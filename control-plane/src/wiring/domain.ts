@@ -1,0 +1,126 @@
+/**
+ * The domain services that run only on the active control plane: ACD (with voice), IVR,
+ * outbound dialer, and recording of connected calls. Started once at boot, or by the HA
+ * role when this instance becomes active; stopped in reverse on shutdown or lost leadership.
+ */
+import type express from 'express';
+import type { Logger } from '../logger.js';
+import type { Db } from '../store/db.js';
+import type { EventLog } from '../store/EventLog.js';
+import type { MediaEngine } from '../engine/port.js';
+import { AcdIvrHandoff, startAcd, type AcdService } from '../acd/index.js';
+import type { AcdConfig } from '../acd/config.js';
+import { startIvr, eventLogSink, type IvrConfig, type RunningIvr } from '../ivr/index.js';
+import { deployDirectory } from '../ivr/FlowWatcher.js';
+import { DialerService } from '../dialer/DialerService.js';
+import { AcdAgentPool, acdTargetOf } from '../dialer/AcdAgentPool.js';
+import type { AcdPoolConfig } from '../dialer/acdPoolConfig.js';
+import type { RecordingService } from '../recording/RecordingService.js';
+import { createAcdRouter } from '../api/routes/acd.js';
+import { createCampaignsRouter } from '../api/routes/campaigns.js';
+import type { RoleParticipant } from '../ha/index.js';
+
+export interface DomainDeps {
+  db: Db;
+  eventLog: EventLog;
+  engine: MediaEngine;
+  logger: Logger;
+  acd: AcdConfig;
+  ivr: IvrConfig;
+  dialerPool: AcdPoolConfig;
+  recordings: RecordingService;
+}
+
+export class Domain {
+  acd: AcdService | null = null;
+  ivr: RunningIvr | null = null;
+  dialer: DialerService | null = null;
+  routers: { acd: express.Router; ivr: express.Router; campaigns: express.Router } | null = null;
+  readonly #deps: DomainDeps;
+  readonly #log: Logger;
+  #running = false;
+
+  constructor(deps: DomainDeps) {
+    this.#deps = deps;
+    this.#log = deps.logger.child({ component: 'domain' });
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    const { db, eventLog, engine, logger, recordings } = this.#deps;
+    const acd = await startAcd({
+      db,
+      eventLog,
+      engine,
+      logger,
+      config: this.#deps.acd,
+      // Recording policy per queue: started once the customer is bridged to the agent.
+      onConnected: ({ interactionId, queueId, agentId, customer }) => {
+        recordings
+          .startForInteraction({ leg: customer, interactionId, queueId, agentId, callerNumber: customer.callerId.number })
+          .catch((err: Error) => this.#log.error({ interactionId, err: err.message }, 'recording did not start'));
+      },
+    });
+    this.acd = acd;
+    const handoff = new AcdIvrHandoff(acd.acd, acd.voice);
+    this.ivr = await startIvr({
+      db,
+      engine,
+      logger,
+      config: this.#deps.ivr,
+      services: { events: eventLogSink(eventLog), queue: handoff, callback: handoff },
+      knownQueues: () => acd.acd.router.queues().map((q) => q.id),
+    });
+    // One pool serves every campaign; the target is read per call so a PATCHed campaign applies at once.
+    let dialer: DialerService | null = null;
+    const pool = new AcdAgentPool({
+      acd: acd.acd,
+      engine,
+      logger,
+      targetFor: (campaignId) => {
+        const config = dialer?.runner(campaignId)?.config;
+        return config ? acdTargetOf(config, this.#deps.dialerPool.agentGroupQueueId) : undefined;
+      },
+      priority: this.#deps.dialerPool.priority,
+    });
+    dialer = new DialerService({ db, engine, clock: engine.clock, logger, poolFor: () => pool });
+    this.dialer = dialer;
+    this.routers = { acd: createAcdRouter(acd.admin), ivr: this.ivr.router, campaigns: createCampaignsRouter({ dialer }) };
+    this.#running = true;
+    const resumed = await dialer.resumeRunningCampaigns();
+    if (resumed.length > 0) this.#log.info({ campaigns: resumed }, 'running campaigns resumed');
+  }
+
+  /** Deploys the flows directory again (after queues were created, flows naming them validate). */
+  async redeployFlows(): Promise<void> {
+    if (!this.ivr) return;
+    const result = await deployDirectory(this.ivr.registry, this.#deps.ivr.flowsDir, 'redeploy');
+    for (const r of result.refused) this.#log.error({ file: r.file }, `flow refused:\n${r.problems.join('\n')}`);
+  }
+
+  async stop(reason: string): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#log.info({ reason }, 'stopping domain services');
+    this.routers = null;
+    await this.dialer?.close();
+    this.dialer = null;
+    this.ivr?.stop();
+    await this.ivr?.service.drain();
+    this.ivr = null;
+    this.acd?.close();
+    this.acd = null;
+  }
+
+  roleParticipant(): RoleParticipant {
+    return {
+      name: 'domain',
+      activate: () => this.start(),
+      deactivate: (reason) => this.stop(String(reason)),
+    };
+  }
+}
