@@ -147,6 +147,12 @@ interface Live {
   record: QueueRecord | null;
   /** Counted in the queue's statistics (SL, ASA, abandons); dialer calls are not. */
   counted?: boolean;
+  /**
+   * Put back from the event log by a takeover/restart (resumeAfterReplay) rather than enqueued
+   * by a live owner (VoiceQueue, the dialer's AcdAgentPool): until a channel re-attaches it has
+   * nobody to ring the agent.
+   */
+  restored?: boolean;
 }
 
 interface AgentWork {
@@ -557,6 +563,15 @@ export class Acd extends TypedEmitter<AcdEvents> {
     return this.#live.has(interactionId);
   }
 
+  /**
+   * Whether the interaction was rebuilt from the event log (takeover/restart) and not enqueued
+   * by a live component. Only such interactions can be orphans of VoiceQueue: voice calls
+   * enqueued directly by another owner (the dialer's AcdAgentPool) are rung by that owner.
+   */
+  isRestored(interactionId: string): boolean {
+    return this.#live.get(interactionId)?.restored === true;
+  }
+
   // ------------------------------------------------------------ queries
 
   position(interactionId: string): number {
@@ -664,7 +679,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     for (const l of lives) {
       const i = this.router.interaction(l.id);
       if (!i) continue;
-      const live: Live = { id: i.id, queueId: i.queueId, channel: i.channel, enqueuedAt: i.enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: l.callback ? { number: l.callback } : null, customerRef: l.customerRef, from: l.customerRef ?? '', holdMs: 0, heldSince: null, record: null };
+      const live: Live = { id: i.id, queueId: i.queueId, channel: i.channel, enqueuedAt: i.enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: l.callback ? { number: l.callback } : null, customerRef: l.customerRef, from: l.customerRef ?? '', holdMs: 0, heldSince: null, record: null, restored: true };
       this.#live.set(i.id, live);
       if (i.phase === 'connected') live.answeredAt = now;
       else this.#scheduleWaitingTimers(live, this.router.queueConfig(i.queueId), l.stepsInQueue);

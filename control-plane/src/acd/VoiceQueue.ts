@@ -114,7 +114,9 @@ export class VoiceQueue {
       if (ctx) for (const agentId of o.agentIds) void this.#ring(ctx, agentId);
       // A rebuilt call whose leg was not (yet) re-attached: nobody to connect, so release the
       // agents without a RONA penalty (the interaction stays queued until adopted or dropped).
-      else for (const agentId of o.agentIds) queueMicrotask(() => this.#releaseOrphanOffer(o.interactionId, agentId));
+      // Only rebuilt ones: a voice interaction another component enqueued itself (the dialer's
+      // AcdAgentPool) is not ours, and its owner rings the agent.
+      else if (this.#acd.isRestored(o.interactionId)) for (const agentId of o.agentIds) queueMicrotask(() => this.#releaseOrphanOffer(o.interactionId, agentId));
     });
     this.#acd.on('offer.cancelled', (c) => this.#calls.get(c.interactionId)?.rings.get(c.agentId)?.abort());
     this.#acd.on('exit', (e) => {
@@ -377,7 +379,7 @@ export class VoiceQueue {
   dropUnadopted(): string[] {
     const dropped: string[] = [];
     for (const i of [...this.#acd.router.interactions()]) {
-      if (i.channel !== 'voice' || i.phase === 'connected' || this.#calls.has(i.id) || this.#acd.callbackOf(i.id)) continue;
+      if (i.channel !== 'voice' || i.phase === 'connected' || this.#calls.has(i.id) || this.#acd.callbackOf(i.id) || !this.#acd.isRestored(i.id)) continue;
       this.#acd.exitQueue(i.id, 'lost-on-failover');
       dropped.push(i.id);
     }
