@@ -32,6 +32,7 @@ import { loadAcdConfig, type AcdConfig } from './acd/config.js';
 import { loadIvrConfig, type IvrConfig } from './ivr/config.js';
 import { ActiveRole, createLeaderElector, loadHaConfig, registerHaMetrics, withApplicationName, type HaConfig } from './ha/index.js';
 import { Domain } from './wiring/domain.js';
+import type { AcdService } from './acd/index.js';
 import { loadAcdPoolConfig, type AcdPoolConfig } from './dialer/acdPoolConfig.js';
 import { ACD_RULES, CAMPAIGN_RULES, IVR_RULES, routePolicy } from './wiring/routePolicy.js';
 import { seedDemo, startDemoTraffic } from './wiring/demo.js';
@@ -103,7 +104,7 @@ export async function startControlPlane(settings: Settings, options: StartOption
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     const eventLog = new EventLog({ db, logger });
     cleanup.push(() => eventLog.close());
-    const engine = createEngine(config.engine, { logger, freeswitch: settings.freeswitch });
+    const engine = createEngine(config.engine, { logger, freeswitch: settings.freeswitch, simWritesRecordings: options.demo ?? false });
 
     const wallboard = new WallboardAggregator({ clock: engine.clock, timeZone: settings.acd.timeZone });
     await wallboard.loadToday(db);
@@ -111,7 +112,12 @@ export async function startControlPlane(settings: Settings, options: StartOption
     const api = createSwitchboardApi({ db, clock: wallClock, logger, config: settings.api, realtime: wallboard, eventLog });
     cleanup.push(() => api.close());
 
-    const domain = new Domain({ db, eventLog, engine, logger, acd: settings.acd, ivr: settings.ivr, dialerPool: settings.dialerPool, recordings: api.recordings });
+    let demoAgents: string[] = [];
+    const demo = options.demo && engine instanceof SimEngine ? engine : null;
+    const domain = new Domain({
+      db, eventLog, engine, logger, acd: settings.acd, ivr: settings.ivr, dialerPool: settings.dialerPool, recordings: api.recordings,
+      ...(demo ? { beforeIvr: async (acd: AcdService) => void (demoAgents = await seedDemo(acd, api.recordings, { agents: config.demo.agents })) } : {}),
+    });
     cleanup.push(() => domain.stop('shutdown'));
 
     let draining = false;
@@ -204,11 +210,9 @@ export async function startControlPlane(settings: Settings, options: StartOption
     }
 
     let stopDemo: (() => void) | null = null;
-    if (options.demo && engine instanceof SimEngine && domain.acd) {
-      const agents = await seedDemo(domain.acd, { agents: config.demo.agents });
-      await domain.redeployFlows();
+    if (demo && domain.acd) {
       await wallboard.loadQueues(db);
-      stopDemo = startDemoTraffic(engine, domain.acd, agents, { agents: config.demo.agents, callsPerHour: config.demo.callsPerHour, speed: config.engine.kind === 'sim' ? config.engine.speed : 1 }, logger);
+      stopDemo = startDemoTraffic(demo, domain.acd, demoAgents, { agents: config.demo.agents, callsPerHour: config.demo.callsPerHour, speed: config.engine.kind === 'sim' ? config.engine.speed : 1 }, logger);
     }
 
     const address = server.address();
@@ -267,10 +271,15 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   console.log(`Switchboard is running on ${running.url}  (status page: ${running.url}/, wallboard: ${running.url}/wallboard, Ctrl-C stops it)`);
-  let signals = 0;
+  let firstSignalAt = 0;
   const onSignal = (signal: string): void => {
-    signals++;
-    if (signals > 1) process.exit(130);
+    // Ctrl-C reaches both tsx and this process (tsx relays it too): only a second press,
+    // a moment later, means "stop now".
+    if (firstSignalAt > 0) {
+      if (Date.now() - firstSignalAt > 1500) process.exit(130);
+      return;
+    }
+    firstSignalAt = Date.now();
     running.logger.info({ signal }, 'shutdown requested');
     const timer = setTimeout(() => {
       console.error(`switchboard: shutdown did not finish within ${settings.core.shutdownTimeoutMs} ms`);

@@ -142,7 +142,8 @@ export class RecordingService {
     const onStopped = (e: RecordingStoppedEvent): void => {
       if (e.recordingId !== recording.id) return;
       input.leg.off('recording.stopped', onStopped);
-      void this.#finish(id, e);
+      // A failure here must not take the process down: the row stays 'recording' and is logged.
+      this.#finish(id, e).catch((err: Error) => this.#log.error({ recordingId: id, err: err.message }, 'could not store the recording\'s metadata'));
     };
     input.leg.on('recording.stopped', onStopped);
     return id;
@@ -188,7 +189,7 @@ export class RecordingService {
     const sha = size !== null ? await this.#storage.sha256(key) : null;
     const outcome = (await this.#db('interactions').where({ id: row.interaction_id }).first('outcome')) as { outcome: string | null } | undefined;
     await this.#db('recordings').where({ id }).update({
-      status: size !== null ? 'complete' : 'failed', duration_ms: e.durationMs, size_bytes: size, sha256: sha,
+      status: size !== null ? 'complete' : 'failed', duration_ms: Math.round(e.durationMs), size_bytes: size, sha256: sha,
       paused_spans: JSON.stringify(e.pausedSpans), disposition: row.disposition ?? outcome?.outcome ?? null,
     });
     if (size === null) this.#log.error({ recordingId: id, key }, 'recording stopped but its file is missing');

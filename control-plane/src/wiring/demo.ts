@@ -9,6 +9,8 @@ import type { SimEngine } from '../engine/sim/SimEngine.js';
 import type { AcdService } from '../acd/index.js';
 import { seedAcdDemo } from '../acd/demo.js';
 import { agentSchema, queueSchema } from '../acd/AcdTypes.js';
+import type { RecordingService } from '../recording/RecordingService.js';
+import { DEFAULT_POLICY } from '../recording/policy.js';
 
 export interface DemoOptions {
   agents: number;
@@ -16,7 +18,7 @@ export interface DemoOptions {
   speed: number;
 }
 
-export async function seedDemo(acd: AcdService, options: Pick<DemoOptions, 'agents'>): Promise<string[]> {
+export async function seedDemo(acd: AcdService, recordings: RecordingService, options: Pick<DemoOptions, 'agents'>): Promise<string[]> {
   const { admin } = acd;
   const seeded = await seedAcdDemo(admin, options.agents);
   // The example flows also ask for language skills and a VIP queue.
@@ -29,6 +31,11 @@ export async function seedDemo(acd: AcdService, options: Pick<DemoOptions, 'agen
   }
   if (!admin.acd.router.hasQueue('vip')) {
     await admin.putQueue(queueSchema.parse({ id: 'vip', name: 'VIP', strategy: 'best-skill-match', settings: { skills: [{ skillId: 'support', minLevel: 5 }] } }), 'create');
+  }
+  // Record one call in ten (stereo), kept a week: the archive fills without filling the disk.
+  for (const queueId of ['support', 'billing', 'sales', 'vip']) {
+    const current = await recordings.policyFor('queue', queueId);
+    if (!current.configured) await recordings.setPolicy('queue', queueId, { ...DEFAULT_POLICY, mode: 'percentage', percentage: 10, retentionDays: 7 });
   }
   return seeded.agents;
 }
@@ -46,6 +53,7 @@ export function startDemoTraffic(engine: SimEngine, acd: AcdService, agents: str
   // Most callers want an agent from the main menu; some try the balance line and give up.
   engine.addArrivals({
     to: '+18005550100',
+    from: (i) => `+1212555${String(1000 + (i % 9000)).padStart(4, '0')}`,
     perHour: options.callsPerHour * 0.8,
     durationMs: day,
     patienceMs: { kind: 'exponential', meanMs: 120_000 },
@@ -56,6 +64,7 @@ export function startDemoTraffic(engine: SimEngine, acd: AcdService, agents: str
   });
   engine.addArrivals({
     to: '+18005550102',
+    from: (i) => `+1312555${String(1000 + (i % 9000)).padStart(4, '0')}`,
     perHour: options.callsPerHour * 0.2,
     durationMs: day,
     patienceMs: { kind: 'exponential', meanMs: 90_000 },

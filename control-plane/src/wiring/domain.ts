@@ -11,7 +11,6 @@ import type { MediaEngine } from '../engine/port.js';
 import { AcdIvrHandoff, startAcd, type AcdService } from '../acd/index.js';
 import type { AcdConfig } from '../acd/config.js';
 import { startIvr, eventLogSink, type IvrConfig, type RunningIvr } from '../ivr/index.js';
-import { deployDirectory } from '../ivr/FlowWatcher.js';
 import { DialerService } from '../dialer/DialerService.js';
 import { AcdAgentPool, acdTargetOf } from '../dialer/AcdAgentPool.js';
 import type { AcdPoolConfig } from '../dialer/acdPoolConfig.js';
@@ -19,6 +18,15 @@ import type { RecordingService } from '../recording/RecordingService.js';
 import { createAcdRouter } from '../api/routes/acd.js';
 import { createCampaignsRouter } from '../api/routes/campaigns.js';
 import type { RoleParticipant } from '../ha/index.js';
+
+const DRAIN_MS = 2000;
+
+async function bounded(work: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 
 export interface DomainDeps {
   db: Db;
@@ -29,6 +37,8 @@ export interface DomainDeps {
   ivr: IvrConfig;
   dialerPool: AcdPoolConfig;
   recordings: RecordingService;
+  /** Runs once the ACD is up and before flows are deployed (the demo seeds its queues here). */
+  beforeIvr?: (acd: AcdService) => Promise<void>;
 }
 
 export class Domain {
@@ -66,6 +76,7 @@ export class Domain {
       },
     });
     this.acd = acd;
+    await this.#deps.beforeIvr?.(acd);
     const handoff = new AcdIvrHandoff(acd.acd, acd.voice);
     this.ivr = await startIvr({
       db,
@@ -95,22 +106,16 @@ export class Domain {
     if (resumed.length > 0) this.#log.info({ campaigns: resumed }, 'running campaigns resumed');
   }
 
-  /** Deploys the flows directory again (after queues were created, flows naming them validate). */
-  async redeployFlows(): Promise<void> {
-    if (!this.ivr) return;
-    const result = await deployDirectory(this.ivr.registry, this.#deps.ivr.flowsDir, 'redeploy');
-    for (const r of result.refused) this.#log.error({ file: r.file }, `flow refused:\n${r.problems.join('\n')}`);
-  }
-
   async stop(reason: string): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
     this.#log.info({ reason }, 'stopping domain services');
     this.routers = null;
-    await this.dialer?.close();
+    // Calls in progress belong to the switch: give them a moment, never wait for them to end.
+    await bounded(this.dialer?.close(), DRAIN_MS);
     this.dialer = null;
     this.ivr?.stop();
-    await this.ivr?.service.drain();
+    await bounded(this.ivr?.service.drain(), DRAIN_MS);
     this.ivr = null;
     this.acd?.close();
     this.acd = null;

@@ -39,7 +39,8 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): TimerHandle {
-    const timer: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
+    // Whole milliseconds, like the timestamps a switch reports.
+    const timer: Timer = { at: this.#now + Math.max(0, Math.round(ms)), seq: this.#seq++, fn, cancelled: false };
     this.#push(timer);
     this.#live++;
     return {
@@ -80,7 +81,7 @@ export class VirtualClock implements Clock {
         }
         await yieldToEventLoop();
       }
-      if (until > this.#now && Number.isFinite(until)) this.#now = until;
+      if (until > this.#now && Number.isFinite(until)) this.#now = Math.floor(until);
     } finally {
       this.#running = false;
     }
