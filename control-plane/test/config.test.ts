@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { loadSettings } from '../src/main.js';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -42,5 +43,23 @@ describe('config', () => {
     assert.deepEqual(c.engine, { kind: 'freeswitch', nodes: [{ host: '10.0.0.5', port: 8021 }, { host: '10.0.0.6', port: 8021 }], password: 's3cret' });
     assert.deepEqual(c.database, { kind: 'postgres', url: 'postgres://u@db/sb' });
     assert.deepEqual(loadConfig({ DATABASE_URL: 'pglite:memory' }).database, { kind: 'pglite', dir: null });
+  });
+});
+
+describe('settings of every area, read together', () => {
+  it('reports every bad variable of every area at once, one line each', () => {
+    try {
+      loadSettings({ PORT: 'x', ACD_TIME_ZONE: 'Mars/Olympus', FREESWITCH_OUTBOUND_PORT: '0', SWITCHBOARD_ADMIN_KEY: 'short', DIALER_OUTBOUND_PRIORITY: '101' });
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.problems, [
+        'PORT="x" is invalid: expected a whole number from 0 to 65535',
+        'FREESWITCH_OUTBOUND_PORT="0" is invalid: expected at least 1',
+        'SWITCHBOARD_ADMIN_KEY=(hidden) is invalid: expected at least 32 characters (use a long random string)',
+        'ACD_TIME_ZONE="Mars/Olympus" is invalid: expected an IANA time zone such as Europe/Paris',
+        'DIALER_OUTBOUND_PRIORITY="101" is invalid: expected at most 100',
+      ]);
+    }
   });
 });

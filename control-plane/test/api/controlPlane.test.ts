@@ -2,12 +2,14 @@ import { strict as assert } from 'node:assert';
 import { loadSettings, startControlPlane, type RunningControlPlane } from '../../src/main.js';
 import { silentLogger } from '../../src/logger.js';
 
+const KEY = 'control-plane-test-admin-key-0123456789abcdef';
+
 describe('control plane start-up and shutdown (embedded defaults)', () => {
   let cp: RunningControlPlane;
   // Embedded PGlite takes seconds to start on a loaded 2-core machine.
   before(async function () {
     this.timeout(90_000);
-    cp = await startControlPlane(loadSettings({ PORT: '0', DATABASE_URL: 'pglite:memory', IVR_WATCH: 'false' }), { logger: silentLogger() });
+    cp = await startControlPlane(loadSettings({ PORT: '0', DATABASE_URL: 'pglite:memory', IVR_WATCH: 'false', SWITCHBOARD_ADMIN_KEY: KEY }), { logger: silentLogger() });
   });
   after(async () => {
     await cp.stop();
@@ -22,7 +24,9 @@ describe('control plane start-up and shutdown (embedded defaults)', () => {
     assert.deepEqual(Object.keys(body.checks).sort(), ['database', 'media']);
     const page = await (await fetch(`${cp.url}/`)).text();
     assert.match(page, /Switchboard status/);
-    const status = (await (await fetch(`${cp.url}/api/status`)).json()) as { queues: unknown[] };
+    // Caller numbers are personal data: outside the demo the status feed needs a reader's key.
+    assert.equal((await fetch(`${cp.url}/api/status`)).status, 401);
+    const status = (await (await fetch(`${cp.url}/api/status`, { headers: { 'X-API-Key': KEY } })).json()) as { queues: unknown[] };
     assert.ok(Array.isArray(status.queues));
   });
 
