@@ -374,31 +374,51 @@ export class SimCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg
     for (const check of [...this.#promptWatchers]) check();
   }
 
-  /** Waits `ms`, rejecting with CallGoneError if the leg ends or the signal's reason on abort. */
-  #wait(ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * The one waiting primitive: resolves with `onTimeout` after `ms`, or with what `onDigit`
+   * makes of the first digit pressed (when given); rejects with CallGoneError when the leg
+   * ends and with the signal's reason on abort. Everything it registered is removed either way.
+   */
+  #race<T>(ms: number, onTimeout: T, signal?: AbortSignal, onDigit?: (digit: string) => T): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
+      let waiter: DigitWaiter | null = null;
       const cleanup = (): void => {
+        timer.cancel();
         this.#gone.delete(onGone);
         signal?.removeEventListener('abort', onAbort);
+        if (waiter) this.#digitWaiters.delete(waiter);
       };
       const timer = this.#timer(ms, () => {
         cleanup();
-        resolve();
+        resolve(onTimeout);
       });
       const onGone = (err: Error): void => {
-        timer.cancel();
         cleanup();
         reject(err);
       };
       const onAbort = (): void => {
-        timer.cancel();
         cleanup();
         reject(abortReason(signal as AbortSignal));
       };
       this.#gone.add(onGone);
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (onDigit) {
+        waiter = {
+          resolve: (d) => {
+            if (d === null) return; // the leg ended: onGone rejects
+            cleanup();
+            resolve(onDigit(d));
+          },
+        };
+        this.#digitWaiters.add(waiter);
+      }
     });
+  }
+
+  /** Waits `ms`, rejecting with CallGoneError if the leg ends or the signal's reason on abort. */
+  #wait(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.#race<void>(ms, undefined, signal);
   }
 
   /** Plays one prompt; returns the interrupting digit when barge-in stopped it. */
@@ -412,40 +432,17 @@ export class SimCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg
       this.#emitEvent({ type: 'playback.done', legId: this.id, at: started, prompt, interrupted: true });
       return this.#digits[0];
     }
-    const digit = await new Promise<string | undefined>((resolve, reject) => {
-      let waiter: DigitWaiter | null = null;
-      const cleanup = (): void => {
-        timer.cancel();
-        this.#gone.delete(onGone);
-        signal?.removeEventListener('abort', onAbort);
-        if (waiter) this.#digitWaiters.delete(waiter);
-      };
-      const timer = this.#timer(duration, () => {
-        cleanup();
-        resolve(undefined);
-      });
-      const onGone = (err: Error): void => {
-        cleanup();
-        reject(err);
-      };
-      const onAbort = (): void => {
-        cleanup();
-        reject(abortReason(signal as AbortSignal));
-      };
-      this.#gone.add(onGone);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (bargeIn) {
-        waiter = {
-          resolve: (d) => {
-            cleanup();
-            if (d === null) return; // leg ended: onGone rejects
+    const digit = await this.#race<string | undefined>(
+      duration,
+      undefined,
+      signal,
+      bargeIn
+        ? (d) => {
             this.#digits.unshift(d); // the interrupting digit stays queued for a collect
-            resolve(d);
-          },
-        };
-        this.#digitWaiters.add(waiter);
-      }
-    });
+            return d;
+          }
+        : undefined,
+    );
     this.#emitEvent({ type: 'playback.done', legId: this.id, at: this.#now(), prompt, interrupted: digit !== undefined });
     return digit;
   }
@@ -454,37 +451,7 @@ export class SimCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg
     const queued = this.#digits.shift();
     if (queued !== undefined) return Promise.resolve(queued);
     this.#assertLive('collect');
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise((resolve, reject) => {
-      const cleanup = (): void => {
-        timer.cancel();
-        this.#digitWaiters.delete(waiter);
-        this.#gone.delete(onGone);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const waiter: DigitWaiter = {
-        resolve: (d) => {
-          if (d === null) return;
-          cleanup();
-          resolve(d);
-        },
-      };
-      const timer = this.#timer(timeoutMs, () => {
-        cleanup();
-        resolve(null);
-      });
-      const onGone = (err: Error): void => {
-        cleanup();
-        reject(err);
-      };
-      const onAbort = (): void => {
-        cleanup();
-        reject(abortReason(signal as AbortSignal));
-      };
-      this.#digitWaiters.add(waiter);
-      this.#gone.add(onGone);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.#race<string | null>(timeoutMs, null, signal, (d) => d);
   }
 
   async #gather(options: CollectOptions): Promise<{ digits: string; terminator?: string }> {
