@@ -110,6 +110,11 @@ export async function startControlPlane(settings: Settings, options: StartOption
     await wallboard.loadToday(db);
     eventLog.onCommit(wallboard.eventLogHook);
     const api = createSwitchboardApi({ db, clock: wallClock, logger, config: settings.api, realtime: wallboard, eventLog });
+    engine.on('reconnected', ({ nodeId }) => {
+      api.metrics.countEslReconnect(nodeId);
+      logger.warn({ nodeId }, 'media node reconnected');
+    });
+    engine.on('node.down', ({ nodeId, lostLegIds }) => logger.error({ nodeId, lost: lostLegIds.length }, 'media node down; its calls are lost'));
     cleanup.push(() => api.close());
 
     let demoAgents: string[] = [];
