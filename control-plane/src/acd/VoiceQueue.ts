@@ -25,6 +25,8 @@ export interface VoiceEnqueueOptions {
   customerRef?: string;
   /** Keep the interaction id the IVR already logged under (else the leg's `interaction_id`, else a new one). */
   interactionId?: string;
+  /** When the agent hangs up first, leave the caller on the line (post-call survey in the IVR). */
+  returnAfterAgent?: boolean;
 }
 
 export type VoiceOutcome =
@@ -87,6 +89,7 @@ interface CallCtx {
   busyMedia: boolean;
   callback: string | null;
   connected: boolean;
+  returnAfterAgent?: boolean;
 }
 
 export class VoiceQueue {
@@ -177,6 +180,7 @@ export class VoiceQueue {
         busyMedia: false,
         callback: null,
         connected: false,
+        returnAfterAgent: options.returnAfterAgent ?? false,
       };
       // The Acd may already have offered the call synchronously inside enqueue (free agent): ring now.
       this.#calls.set(id, ctx);
@@ -461,6 +465,8 @@ export class VoiceQueue {
       }
       if (!customer || customer.state === 'ended') throw new Error('customer gone before the bridge');
       await customer.stopMusicOnHold().catch(() => undefined);
+      // The switch keeps the caller (parked) when the agent leaves, so the flow can go on.
+      if (ctx.returnAfterAgent) await customer.setVariable('park_after_bridge', 'true');
       await customer.bridge(agentLeg);
       this.#onConnected?.({ interactionId: ctx.id, queueId: ctx.queueId, agentId, customer, agent: agentLeg });
     } catch (err) {
@@ -472,7 +478,8 @@ export class VoiceQueue {
       return;
     }
     const first = await Promise.race([customer.ended.then((h) => ({ who: 'customer' as const, h })), agentLeg.ended.then((h) => ({ who: 'agent' as const, h }))]);
-    await (first.who === 'customer' ? agentLeg : customer).hangup().catch(() => undefined);
+    if (first.who === 'customer') await agentLeg.hangup().catch(() => undefined);
+    else if (!ctx.returnAfterAgent) await customer.hangup().catch(() => undefined);
     if (this.#acd.isLive(ctx.id)) this.#acd.complete(ctx.id, `${first.who}-hung-up`);
     this.#finish(ctx, { outcome: 'answered', interactionId: ctx.id, agentId });
   }

@@ -25,11 +25,14 @@ export class AcdIvrHandoff implements QueueHandoff, CallbackHandoff {
       priority: Math.max(0, Math.min(100, Math.round(request.priority))),
       vip: request.vip,
       interactionId: request.interactionId,
+      ...(request.returnAfterAgent ? { returnAfterAgent: true } : {}),
       variables: { ...stringVars(request.variables), interaction_id: request.interactionId, flow_id: request.flow.id, flow_version: String(request.flow.version) },
     });
     if (o.outcome === 'full') return { outcome: 'failed', reason: 'queue full' };
     if (o.outcome === 'empty') return { outcome: 'failed', reason: 'no agent logged in' };
-    return o.outcome === 'answered' ? { outcome: 'ended', agentId: o.agentId } : { outcome: 'ended' };
+    if (o.outcome !== 'answered') return { outcome: 'ended' };
+    // The agent left first and the caller is still on the line: back to the flow (survey).
+    return request.returnAfterAgent && (leg.state as string) !== 'ended' ? { outcome: 'returned', agentId: o.agentId } : { outcome: 'ended', agentId: o.agentId };
   }
 
   stats(queue: string): { waiting: number; ewtSeconds: number } {

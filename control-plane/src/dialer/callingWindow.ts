@@ -27,14 +27,16 @@ export function isWithinCallingWindow(window: CallingWindow, zone: string, at: n
 }
 
 /**
- * The first instant at or after `at` when a lead in `zone` may be called. Always within 8
- * days (a window has at least one day), so the loop is bounded.
+ * The first instant at or after `at` when a lead in `zone` may be called. Always within 15
+ * days: a window has at least one day a week, and when that day's window falls entirely in a
+ * spring-forward gap (e.g. Sundays 02:00–02:30 in New York on the DST Sunday) the next week's
+ * opens. The loop is bounded.
  */
 export function nextCallableAt(window: CallingWindow, zone: string, at: number): number {
   if (isWithinCallingWindow(window, zone, at)) return at;
   const local = DateTime.fromMillis(at, { zone });
   const [sh, sm] = window.start.split(':').map(Number) as [number, number];
-  for (let d = 0; d <= 8; d++) {
+  for (let d = 0; d <= 15; d++) {
     const day = local.startOf('day').plus({ days: d });
     if (!dayAllowed(window, day)) continue;
     const opening = day.set({ hour: sh, minute: sm, second: 0, millisecond: 0 });

@@ -27,6 +27,8 @@ export interface QueueRequest {
   flow: { id: string; version: number };
   /** Aborted when the caller hangs up. */
   signal: AbortSignal;
+  /** The flow continues after the agent leaves (`after_agent`): keep the caller on the line. */
+  returnAfterAgent?: boolean;
 }
 
 /**

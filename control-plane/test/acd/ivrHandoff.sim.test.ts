@@ -43,4 +43,34 @@ describe('the ACD behind the IVR queue and callback nodes (simulator)', () => {
     acd.close();
     await engine.stop();
   });
+
+  it('post-call survey: when the agent hangs up first, a flow with after_agent gets its caller back; without it the caller is hung up', async () => {
+    const start = Date.parse('2026-01-05T08:00:00Z');
+    const engine = new SimEngine({ seed: 4, startTime: start });
+    await engine.start();
+    const acd = new Acd({ clock: engine.clock, events: new MemorySink(), logger: silentLogger() });
+    const voice = new VoiceQueue({ acd, engine, logger: silentLogger() });
+    const handoff = new AcdIvrHandoff(acd, voice);
+    acd.upsertQueue(queue({ id: 'sales', name: 'Sales', settings: { skills: [{ skillId: 'sales', minLevel: 1 }], wrapUp: { mode: 'auto', seconds: 1, maxExtensionSec: 0 } } }));
+    acd.upsertAgent(agent({ id: 'ann', name: 'Ann', sipUser: 'ann', skills: { sales: 5 } }));
+    engine.addAgentEndpoint({ user: 'ann', answerDelayMs: { kind: 'fixed', ms: 1000 }, talkTimeMs: { kind: 'fixed', ms: 30_000 }, hangsUpFirstProbability: 1 });
+    acd.login('ann');
+    const results = new Map<string, { result: QueueResult; stateAfter: string }>();
+    engine.on('call', (leg) => {
+      const wantsSurvey = leg.callerId.number === '+15550000001';
+      void handoff
+        .enqueue(leg, { interactionId: randomUUID(), queue: 'sales', skills: ['sales'], priority: 0, vip: false, variables: {}, flow: { id: 'csat', version: 1 }, signal: new AbortController().signal, ...(wantsSurvey ? { returnAfterAgent: true } : {}) })
+        .then((result) => results.set(leg.callerId.number, { result, stateAfter: leg.state }));
+    });
+    engine.placeCall({ from: '+15550000001', to: '+18005550103' });
+    engine.placeCall({ from: '+15550000002', to: '+18005550103', at: start + 60_000 });
+    await engine.clock.runFor(120_000);
+    assert.deepEqual(results.get('+15550000001'), { result: { outcome: 'returned', agentId: 'ann' }, stateAfter: 'answered' }, 'the caller is back with the flow, still on the line');
+    assert.deepEqual(results.get('+15550000002'), { result: { outcome: 'ended', agentId: 'ann' }, stateAfter: 'ended' });
+    const survivor = engine.activeLegs.find((l) => l.callerId.number === '+15550000001');
+    assert.ok(survivor, 'the first caller is still connected (the survey can run)');
+    assert.equal(survivor.variables.park_after_bridge, 'true');
+    acd.close();
+    await engine.stop();
+  });
 });

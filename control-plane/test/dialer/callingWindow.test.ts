@@ -53,6 +53,13 @@ describe('calling windows in the lead’s local time', () => {
     assert.equal(DateTime.fromMillis(opening, { zone: 'America/New_York' }).toFormat('yyyy-MM-dd HH:mm'), '2026-03-08 03:30');
   });
 
+  // Found by the property below (fast-check counterexample): the only day's window lies in the DST gap.
+  it('a Sunday-only window inside the spring-forward gap opens the following Sunday', () => {
+    const w: CallingWindow = { start: '02:00', end: '02:30', days: ['sun'] };
+    const from = at('2026-03-01T02:30', 'America/New_York'); // Sunday, just after the window
+    assert.equal(DateTime.fromMillis(nextCallableAt(w, 'America/New_York', from), { zone: 'America/New_York' }).toISO(), '2026-03-15T02:00:00.000-04:00');
+  });
+
   it('property: the next opening is not earlier than asked, is inside the window, and nothing earlier was', () => {
     fc.assert(
       fc.property(windowArb, fc.constantFrom(...ZONES), instantArb, (window, zone, t) => {

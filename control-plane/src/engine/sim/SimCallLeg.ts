@@ -329,7 +329,9 @@ export class SimCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg
     this.#emitEvent(event);
     this.#resolveEnded(event);
     this.#world.onEnded(this);
-    if (peer) peer.end('NORMAL_CLEARING', 'remote');
+    // Like FreeSWITCH: the other leg is hung up when the bridge ends, unless it asked to be
+    // parked afterwards (park_after_bridge=true).
+    if (peer && peer.#variables.park_after_bridge !== 'true') peer.end('NORMAL_CLEARING', 'remote');
   }
 
   /** A timer owned by this leg, cancelled when it ends. */

@@ -271,7 +271,11 @@ export class SimEngine extends TypedEmitter<MediaEngineEventMap> implements Medi
       talk = this.random.sample(agent?.talkTimeMs ?? (customer.role === 'target' ? this.#model.talkTimeMs : DEFAULT_TALK));
     }
     if (customer.answeredBy === 'machine') talk = Math.min(talk, 20_000);
-    customer.timer(talk, () => customer.end('NORMAL_CLEARING', 'remote'));
+    const agentLeaves = (this.#agents.get(other.destination)?.hangsUpFirstProbability ?? 0) > 0 && this.random.chance(this.#agents.get(other.destination)?.hangsUpFirstProbability ?? 0);
+    const leaver = agentLeaves ? other : customer;
+    const timer = leaver.timer(talk, () => leaver.end('NORMAL_CLEARING', 'remote'));
+    // A conversation ended by either side stops this one's clock (a parked caller lives on).
+    customer.once('unbridged', () => timer.cancel());
   }
 
   onEnded(leg: SimCallLeg): void {

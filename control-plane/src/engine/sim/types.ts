@@ -47,6 +47,8 @@ export interface AgentEndpointOptions {
   noAnswerProbability?: number;
   rejectProbability?: number;
   talkTimeMs?: Distribution;
+  /** Probability that the agent, not the customer, ends the conversation. Default 0. */
+  hangsUpFirstProbability?: number;
 }
 
 export interface TargetModel {

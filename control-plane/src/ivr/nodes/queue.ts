@@ -47,6 +47,7 @@ export const queue: NodeKindSpec<QueueNode> = {
       variables: ctx.publicVariables(),
       flow: { id: ctx.flow.id, version: ctx.flowVersion },
       signal: ctx.signal,
+      ...(node.after_agent ? { returnAfterAgent: true } : {}),
     });
     const summary = `queue ${queueId} skills [${skills.join(', ')}] priority ${priority}${vip ? ' vip' : ''}`;
     if (result.outcome === 'returned') {
