@@ -427,6 +427,7 @@ nodes:
       const req = r.queue.requests[0]!;
       assert.equal(req.variables.account, '778899');
       assert.deepEqual(req.flow, { id: 'queue-test', version: 1 });
+      assert.equal(req.returnAfterAgent, true, 'after_agent asks the ACD to keep the caller when the agent leaves');
       assert.ok(r.heard.includes('Please hold for an agent.'));
       const queued = r.events.events.find((e) => e.type === 'queued');
       assert.equal(queued?.queueId, 'billing');
