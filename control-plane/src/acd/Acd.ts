@@ -12,7 +12,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import { TypedEmitter } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { AgentState, Channel } from '../domainEvents.js';
-import type { EventLog } from '../store/EventLog.js';
+import type { EventLog, InteractionRow } from '../store/EventLog.js';
 import {
   BUILTIN_REASON_CODES,
   type AgentConfig,
@@ -171,6 +171,24 @@ interface AgentWork {
   intervalWrapMs: number;
 }
 
+/** The interactions row for a new queued (or reserved) interaction. */
+function interactionRow(id: string, req: EnqueueRequest, r: Requirements, defaultDirection: 'inbound' | 'outbound', state: string, at: number): InteractionRow {
+  return {
+    id,
+    channel: r.channel,
+    direction: req.direction ?? defaultDirection,
+    state,
+    arrivedAt: at,
+    customerRef: req.customerRef ?? null,
+    callerNumber: req.callerNumber ?? null,
+    dialledNumber: req.dialledNumber ?? null,
+    queueId: r.queueId,
+    priority: r.priority,
+    variables: req.variables ?? {},
+    queuedAt: at,
+  };
+}
+
 export class Acd extends TypedEmitter<AcdEvents> {
   readonly router = new Router();
   readonly #clock: Clock;
@@ -320,20 +338,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const now = this.now;
     const q = this.router.queueConfig(r.queueId);
     const enqueuedAt = req.enqueuedAt ?? now;
-    const row = {
-      id,
-      channel: r.channel,
-      direction: req.direction ?? 'inbound',
-      state: 'queued',
-      arrivedAt: enqueuedAt,
-      customerRef: req.customerRef ?? null,
-      callerNumber: req.callerNumber ?? null,
-      dialledNumber: req.dialledNumber ?? null,
-      queueId: r.queueId,
-      priority: r.priority,
-      variables: req.variables ?? {},
-      queuedAt: enqueuedAt,
-    } as const;
+    const row = interactionRow(id, req, r, 'inbound', 'queued', enqueuedAt);
     if (q.settings.maxLength !== undefined && this.router.waitingCount(r.queueId) >= q.settings.maxLength) {
       this.#events.createInteraction({ ...row, state: 'ended', outcome: 'queue-full', endedAt: now });
       this.#events.interactionEvent({ interactionId: id, type: 'ended', at: now, queueId: r.queueId, data: { outcome: 'queue-full' } });
@@ -384,20 +389,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const batch = this.#wrap(() =>
       this.router.reserve({ id, queueId: r.queueId, channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language, enqueuedAt: now }, req.agentId, now),
     );
-    this.#events.createInteraction({
-      id,
-      channel: r.channel,
-      direction: req.direction ?? 'outbound',
-      state: 'offered',
-      arrivedAt: now,
-      customerRef: req.customerRef ?? null,
-      callerNumber: req.callerNumber ?? null,
-      dialledNumber: req.dialledNumber ?? null,
-      queueId: r.queueId,
-      priority: r.priority,
-      variables: req.variables ?? {},
-      queuedAt: now,
-    });
+    this.#events.createInteraction(interactionRow(id, req, r, 'outbound', 'offered', now));
     this.#events.interactionEvent({ interactionId: id, type: 'queued', at: now, queueId: r.queueId, data: { channel: r.channel, priority: r.priority, vip: r.vip, skills: r.skills, language: r.language ?? null, enqueuedAt: now, customerRef: req.customerRef ?? null, reservedFor: req.agentId, ...(req.restoreAfterRestart === false ? { restore: false } : {}) } });
     this.#events.interactionEvent({ interactionId: id, type: 'offered', at: now, queueId: r.queueId, agentId: req.agentId, data: { reservation: true } });
     this.#events.updateInteraction(id, { state: 'offered', offeredAt: now, agentId: req.agentId });

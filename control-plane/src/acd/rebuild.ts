@@ -12,19 +12,12 @@ import { QueueRepository } from '../store/repositories/queues.js';
 import { ReasonCodeRepository } from '../store/repositories/reasonCodes.js';
 import type { Acd } from './Acd.js';
 import type { EscalationAction, SkillRequirement } from './AcdTypes.js';
-import type { Presence } from './Router.js';
+import type { NewInteraction, Presence } from './Router.js';
 
 const FINAL = new Set(['ended', 'abandoned', 'voicemail', 'transferred']);
 
-interface Folded {
-  id: string;
-  queueId: string;
-  channel: Channel;
-  priority: number;
-  vip: boolean;
-  skills: SkillRequirement[];
-  language?: string;
-  enqueuedAt: number;
+/** An interaction as the log tells it: what the router needs, plus what happened to it. */
+interface Folded extends NewInteraction {
   customerRef: string | null;
   actions: EscalationAction[];
   agedPriority: number | null;
