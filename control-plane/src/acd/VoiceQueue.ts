@@ -92,6 +92,11 @@ interface CallCtx {
   returnAfterAgent?: boolean;
 }
 
+/** A call's context as it enters the voice queue: nothing rung, nothing connected yet. */
+function newCallCtx(base: Pick<CallCtx, 'id' | 'queueId' | 'leg' | 'log' | 'enqueuedAt' | 'resolve'> & { returnAfterAgent?: boolean }): CallCtx {
+  return { done: false, rings: new Map(), agentLeg: null, announceTimer: null, busyMedia: false, callback: null, connected: false, ...base };
+}
+
 export class VoiceQueue {
   readonly #acd: Acd;
   readonly #engine: MediaEngine;
@@ -166,22 +171,7 @@ export class VoiceQueue {
       return { outcome: res.reason, interactionId: id };
     }
     return new Promise<VoiceOutcome>((resolve) => {
-      const ctx: CallCtx = {
-        id,
-        queueId: options.queueId,
-        leg,
-        log,
-        enqueuedAt: this.#clock.now(),
-        resolve,
-        done: false,
-        rings: new Map(),
-        agentLeg: null,
-        announceTimer: null,
-        busyMedia: false,
-        callback: null,
-        connected: false,
-        returnAfterAgent: options.returnAfterAgent ?? false,
-      };
+      const ctx = newCallCtx({ id, queueId: options.queueId, leg, log, enqueuedAt: this.#clock.now(), resolve, returnAfterAgent: options.returnAfterAgent ?? false });
       // The Acd may already have offered the call synchronously inside enqueue (free agent): ring now.
       this.#calls.set(id, ctx);
       const i = this.#acd.router.interaction(id);
@@ -355,21 +345,7 @@ export class VoiceQueue {
       return Promise.reject(new Error(`interaction ${interactionId} is not a waiting call that can be adopted`));
     }
     return new Promise<VoiceOutcome>((resolve) => {
-      const ctx: CallCtx = {
-        id: interactionId,
-        queueId: i.queueId,
-        leg,
-        log: callLogger(this.#log, leg.id, { interactionId, queueId: i.queueId }),
-        enqueuedAt: i.enqueuedAt,
-        resolve,
-        done: false,
-        rings: new Map(),
-        agentLeg: null,
-        announceTimer: null,
-        busyMedia: false,
-        callback: null,
-        connected: false,
-      };
+      const ctx = newCallCtx({ id: interactionId, queueId: i.queueId, leg, log: callLogger(this.#log, leg.id, { interactionId, queueId: i.queueId }), enqueuedAt: i.enqueuedAt, resolve });
       this.#calls.set(interactionId, ctx);
       void leg.ended.then(() => this.#customerGone(ctx));
       this.#watchDtmf(ctx, leg);
