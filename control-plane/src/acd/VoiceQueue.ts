@@ -10,9 +10,10 @@ import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { callLogger } from '../logger.js';
-import { OriginateError, type CallLeg, type MediaEngine, type Prompt } from '../engine/port.js';
+import type { CallLeg, MediaEngine, Prompt } from '../engine/port.js';
 import type { Acd } from './Acd.js';
 import type { ExitAction, SkillRequirement } from './AcdTypes.js';
+import { ringAgentPhone } from './ringAgentPhone.js';
 
 export interface VoiceEnqueueOptions {
   queueId: string;
@@ -370,49 +371,24 @@ export class VoiceQueue {
 
   async #ring(ctx: CallCtx, agentId: string): Promise<void> {
     if (ctx.rings.has(agentId)) return;
-    const agent = this.#acd.router.agent(agentId);
-    const sipUser = agent.config.sipUser;
-    if (!sipUser) {
-      this.#safeReject(ctx, agentId, 'failed');
-      return;
-    }
-    const abort = new AbortController();
-    ctx.rings.set(agentId, abort);
     const q = this.#acd.router.queueConfig(this.#acd.router.interaction(ctx.id)?.queueId ?? ctx.queueId);
-    let agentLeg: CallLeg;
-    try {
-      agentLeg = await this.#engine.originate({
-        to: { kind: 'user', user: sipUser },
-        callerId: ctx.callback ? { number: ctx.callback, name: 'Callback' } : ctx.leg?.callerId ?? { number: 'unknown' },
-        timeoutMs: q.settings.offerTimeoutSec * 1000,
-        variables: { interaction_id: ctx.id, queue_id: q.id, agent_id: agentId },
-        signal: abort.signal,
-      });
-    } catch (err) {
-      ctx.rings.delete(agentId);
-      if (abort.signal.aborted) return; // cancelled by the Acd (taken by another, withdrawn, RONA)
-      const why = err instanceof OriginateError && err.failure === 'no-answer' ? 'rona' : 'failed';
-      ctx.log.info({ agentId, why, err: (err as Error).message }, 'agent not reached');
-      this.#safeReject(ctx, agentId, why);
-      return;
-    }
-    ctx.rings.delete(agentId);
-    if (abort.signal.aborted || ctx.done) {
-      await agentLeg.hangup().catch(() => undefined);
-      return;
-    }
-    try {
-      this.#acd.accept(ctx.id, agentId);
-    } catch (err) {
-      // Someone else won (ring-all), the offer timed out, or the caller left: never two agents.
-      ctx.log.info({ agentId, err: (err as Error).message }, 'late answer refused');
-      await agentLeg.hangup().catch(() => undefined);
-      return;
-    }
+    const agentLeg = await ringAgentPhone({
+      acd: this.#acd,
+      engine: this.#engine,
+      log: ctx.log,
+      interactionId: ctx.id,
+      agentId,
+      rings: ctx.rings,
+      callerId: ctx.callback ? { number: ctx.callback, name: 'Callback' } : ctx.leg?.callerId ?? { number: 'unknown' },
+      timeoutMs: q.settings.offerTimeoutSec * 1000,
+      variables: { interaction_id: ctx.id, queue_id: q.id, agent_id: agentId },
+      isDone: () => ctx.done,
+      notReached: (why) => this.#safeReject(ctx, agentId, why),
+    });
+    if (!agentLeg) return;
     ctx.connected = true;
     ctx.agentLeg = agentLeg;
     ctx.announceTimer?.cancel();
-    for (const [other, ring] of ctx.rings) if (other !== agentId) ring.abort();
     await this.#talk(ctx, agentId, agentLeg);
   }
 

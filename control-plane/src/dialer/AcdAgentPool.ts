@@ -19,8 +19,9 @@ import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { callLogger } from '../logger.js';
-import { OriginateError, type CallLeg, type MediaEngine } from '../engine/port.js';
+import type { MediaEngine } from '../engine/port.js';
 import type { Acd } from '../acd/Acd.js';
+import { ringAgentPhone } from '../acd/ringAgentPhone.js';
 import type { AgentRec } from '../acd/Router.js';
 import type { CampaignConfig } from './campaign.js';
 import type { AgentCallEnded, ConnectRequest, ConnectResult, DialerAgentPool, PoolAgent, PoolAgentState } from './agentPool.js';
@@ -287,47 +288,23 @@ export class AcdAgentPool implements DialerAgentPool {
 
   async #ring(ctx: CallCtx, agentId: string): Promise<void> {
     if (ctx.done || ctx.rings.has(agentId)) return;
-    const agent = this.#acd.router.agent(agentId);
-    const sipUser = agent.config.sipUser;
-    if (!sipUser) {
-      this.#notReached(ctx, agentId, 'failed');
-      return;
-    }
-    const abort = new AbortController();
-    ctx.rings.set(agentId, abort);
-    let agentLeg: CallLeg;
-    try {
-      agentLeg = await this.#engine.originate({
-        to: { kind: 'user', user: sipUser },
-        callerId: { number: ctx.request.customer.destination, name: 'Outbound campaign' },
-        // The connect deadline ends the ring; the extra second lets it fire first.
-        timeoutMs: Math.max(1, ctx.deadline - this.#clock.now()) + 1000,
-        variables: { ...this.#variables(ctx), interaction_id: ctx.interactionId, queue_id: ctx.target.queueId, agent_id: agentId },
-        signal: abort.signal,
-      });
-    } catch (err) {
-      ctx.rings.delete(agentId);
-      if (abort.signal.aborted || ctx.done) return;
-      const why = err instanceof OriginateError && err.failure === 'no-answer' ? 'rona' : 'failed';
-      ctx.log.info({ agentId, why, err: (err as Error).message }, 'agent not reached');
-      this.#notReached(ctx, agentId, why);
-      return;
-    }
-    ctx.rings.delete(agentId);
-    if (abort.signal.aborted || ctx.done) {
-      await agentLeg.hangup().catch(() => undefined);
-      return;
-    }
-    try {
-      this.#acd.accept(ctx.interactionId, agentId);
-    } catch (err) {
-      ctx.log.info({ agentId, err: (err as Error).message }, 'late agent answer refused');
-      await agentLeg.hangup().catch(() => undefined);
-      return;
-    }
+    const agentLeg = await ringAgentPhone({
+      acd: this.#acd,
+      engine: this.#engine,
+      log: ctx.log,
+      interactionId: ctx.interactionId,
+      agentId,
+      rings: ctx.rings,
+      callerId: { number: ctx.request.customer.destination, name: 'Outbound campaign' },
+      // The connect deadline ends the ring; the extra second lets it fire first.
+      timeoutMs: Math.max(1, ctx.deadline - this.#clock.now()) + 1000,
+      variables: { ...this.#variables(ctx), interaction_id: ctx.interactionId, queue_id: ctx.target.queueId, agent_id: agentId },
+      isDone: () => ctx.done,
+      notReached: (why) => this.#notReached(ctx, agentId, why),
+    });
+    if (!agentLeg) return;
     ctx.connectedAgent = agentId;
     ctx.timer.cancel();
-    for (const [other, ring] of ctx.rings) if (other !== agentId) ring.abort();
     const connectedAt = this.#clock.now();
     const customer = ctx.request.customer;
     try {
