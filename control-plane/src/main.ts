@@ -104,7 +104,8 @@ export async function startControlPlane(settings: Settings, options: StartOption
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     const eventLog = new EventLog({ db, logger });
     cleanup.push(() => eventLog.close());
-    const engine = createEngine(config.engine, { logger, freeswitch: settings.freeswitch, simWritesRecordings: options.demo ?? false });
+    // With HA the switch hands calls only to the active instance (Domain turns this on).
+    const engine = createEngine(config.engine, { logger, freeswitch: settings.freeswitch, simWritesRecordings: options.demo ?? false, takeCallsOnStart: !settings.ha.enabled });
 
     const wallboard = new WallboardAggregator({ clock: engine.clock, timeZone: settings.acd.timeZone });
     await wallboard.loadToday(db);

@@ -564,6 +564,22 @@ export class Acd extends TypedEmitter<AcdEvents> {
     return this.#live.get(interactionId)?.restored === true;
   }
 
+  /**
+   * Voice interactions rebuilt from the event log (takeover/restart), for re-attaching their
+   * calls: the phase they were in, whether they wait as a callback (no caller on the line)
+   * and whether they are the dialer's (their leg id is not the interaction id).
+   */
+  restoredVoice(): Array<{ id: string; queueId: string; phase: 'waiting' | 'offered' | 'connected'; callback: boolean; dialer: boolean }> {
+    const out: Array<{ id: string; queueId: string; phase: 'waiting' | 'offered' | 'connected'; callback: boolean; dialer: boolean }> = [];
+    for (const live of this.#live.values()) {
+      if (!live.restored || live.channel !== 'voice') continue;
+      const i = this.router.interaction(live.id);
+      if (!i) continue;
+      out.push({ id: live.id, queueId: i.queueId, phase: i.phase, callback: live.callback !== null, dialer: live.counted === false });
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------ queries
 
   position(interactionId: string): number {

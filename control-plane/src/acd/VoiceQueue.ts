@@ -143,6 +143,11 @@ export class VoiceQueue {
     return this.#calls.size;
   }
 
+  /** Whether a call (caller leg or callback) of this interaction is handled here. */
+  isHandling(interactionId: string): boolean {
+    return this.#calls.has(interactionId);
+  }
+
   /** Queue a caller; resolves when the call leaves the queue (answered, abandoned, callback, exit). */
   async enqueueVoice(leg: CallLeg, options: VoiceEnqueueOptions): Promise<VoiceOutcome> {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -19,15 +19,18 @@ const shape = {
   ACD_WINDOW_MINUTES: envInt(1, 1440).default(30),
   /** How far back the rebuild looks for interactions still in a queue, in hours. */
   ACD_REBUILD_LOOKBACK_HOURS: envInt(1, 720).default(48),
+  /** After a takeover/restart: how long callers still on the switch may take to come back before they are dropped, ms. */
+  ACD_REATTACH_WINDOW_MS: envInt(1000, 600_000).default(15_000),
 };
 
 export interface AcdConfig {
   timeZone: string;
   windowMs: number;
   rebuildLookbackMs: number;
+  reattachWindowMs: number;
 }
 
 export function loadAcdConfig(env: Record<string, string | undefined> = process.env): AcdConfig {
   const raw = parseEnv(shape, env);
-  return { timeZone: raw.ACD_TIME_ZONE, windowMs: raw.ACD_WINDOW_MINUTES * 60_000, rebuildLookbackMs: raw.ACD_REBUILD_LOOKBACK_HOURS * 3600_000 };
+  return { timeZone: raw.ACD_TIME_ZONE, windowMs: raw.ACD_WINDOW_MINUTES * 60_000, rebuildLookbackMs: raw.ACD_REBUILD_LOOKBACK_HOURS * 3600_000, reattachWindowMs: raw.ACD_REATTACH_WINDOW_MS };
 }

@@ -195,6 +195,28 @@ export type MediaEngineEventMap = {
   'node.down': [{ nodeId: string; lostLegIds: string[] }];
 };
 
+/**
+ * A call the media side still carries but this control plane does not drive: found after a
+ * restart or a standby's takeover (FreeSWITCH: a channel whose control plane socket died).
+ */
+export interface OrphanCall {
+  /** The leg id (FreeSWITCH: the channel uuid, which is also the interaction id of an inbound call). */
+  id: string;
+  nodeId: string;
+  /** Bridged to another leg (a conversation with an agent going on without us). */
+  bridged: boolean;
+  /** Resolves when the media side reports the call's end. */
+  ended: Promise<{ cause: string }>;
+  /** Asks the switch to hand the call back: it arrives again as a `call` event with the same id. */
+  reclaim(): Promise<void>;
+}
+
+export interface OrphanCallList {
+  calls: OrphanCall[];
+  /** Nodes that could not be asked (their calls may still come back by themselves). */
+  errors: Array<{ nodeId: string; message: string }>;
+}
+
 export interface MediaEngine extends Pick<TypedEmitter<MediaEngineEventMap>, 'on' | 'once' | 'off'> {
   /** `sim` or `freeswitch`. */
   readonly kind: string;
@@ -205,4 +227,13 @@ export interface MediaEngine extends Pick<TypedEmitter<MediaEngineEventMap>, 'on
   stop(): Promise<void>;
   originate(request: OriginateRequest): Promise<CallLeg>;
   health(): EngineHealth;
+  /**
+   * Whether the switch may hand this instance calls. With high availability only the active
+   * control plane takes calls; a standby must refuse them so the switch tries the next
+   * address (FreeSWITCH: the outbound socket server listens only while taking calls).
+   * Engines without the notion take calls from start().
+   */
+  setTakingCalls?(taking: boolean): Promise<void>;
+  /** Calls the switch carries that no control plane drives now (after a restart or takeover). */
+  orphanCalls?(): Promise<OrphanCallList>;
 }

@@ -14,6 +14,11 @@ export interface IvrServiceOptions extends InterpreterOptions {
   onUnrouted?: (leg: CallLeg) => Promise<void>;
   /** Called with every finished run (reporting, tests). */
   onFinished?: (leg: CallLeg, result: IvrRunResult) => void;
+  /**
+   * Offered every new call first; returns true when another area takes it (a caller the ACD
+   * re-attaches after a takeover keeps their place instead of starting the flow again).
+   */
+  claim?: (leg: CallLeg) => boolean;
 }
 
 export class IvrService {
@@ -24,12 +29,16 @@ export class IvrService {
     this.interpreter = new FlowInterpreter(options);
   }
 
-  attach(engine: Pick<MediaEngine, 'on'>): void {
-    engine.on('call', (leg) => {
+  /** Takes the engine's new calls until the returned function is called. */
+  attach(engine: Pick<MediaEngine, 'on' | 'off'>): () => void {
+    const onCall = (leg: CallLeg): void => {
+      if (this.options.claim?.(leg)) return;
       const run = this.handle(leg).catch((err: unknown) => this.options.logger.error({ err, callId: leg.id }, 'ivr failed'));
       this.#active.add(run);
       void run.finally(() => this.#active.delete(run));
-    });
+    };
+    engine.on('call', onCall);
+    return () => engine.off('call', onCall);
   }
 
   async handle(leg: CallLeg): Promise<IvrRunResult | undefined> {

@@ -10,7 +10,7 @@
  */
 import type { Router } from 'express';
 import { SystemClock, type Clock } from '../clock.js';
-import type { MediaEngine } from '../engine/port.js';
+import type { CallLeg, MediaEngine } from '../engine/port.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
 import { createIvrRouter } from '../api/routes/ivr.js';
@@ -26,7 +26,7 @@ import { isAbsolute, join } from 'node:path';
 
 export interface StartIvrOptions {
   db: Db;
-  engine: Pick<MediaEngine, 'on' | 'clock'>;
+  engine: Pick<MediaEngine, 'on' | 'off' | 'clock'>;
   logger: Logger;
   config: IvrConfig;
   services: Partial<Omit<IvrServices, 'events'>> & { events: IvrEventSink };
@@ -34,6 +34,8 @@ export interface StartIvrOptions {
   knownQueues?: () => Promise<Iterable<string> | undefined> | Iterable<string> | undefined;
   /** Clock for the file watcher's debounce (default: the system clock). */
   wallClock?: Clock;
+  /** Offered every new call before the flows (see IvrServiceOptions.claim). */
+  claimCall?: (leg: CallLeg) => boolean;
 }
 
 export interface RunningIvr {
@@ -80,8 +82,9 @@ export async function startIvr(o: StartIvrOptions): Promise<RunningIvr> {
       http: o.services.http ?? new FetchHttpClient(),
       secrets: o.services.secrets ?? ((name) => process.env[name]),
     },
+    ...(o.claimCall ? { claim: o.claimCall } : {}),
   });
-  service.attach(o.engine);
+  const detach = service.attach(o.engine);
   let watcher: FlowWatcher | null = null;
   let initialDeploy: DirectoryDeployResult = { deployed: [], refused: [] };
   if (existsSync(o.config.flowsDir)) {
@@ -100,7 +103,10 @@ export async function startIvr(o: StartIvrOptions): Promise<RunningIvr> {
     router: createIvrRouter({ registry, store }),
     watcher,
     initialDeploy,
-    stop: () => watcher?.stop(),
+    stop: () => {
+      detach();
+      watcher?.stop();
+    },
   };
 }
 

@@ -10,7 +10,8 @@ import type { EventLog } from '../store/EventLog.js';
 import type { MediaEngine } from '../engine/port.js';
 import { AcdIvrHandoff, startAcd, type AcdService } from '../acd/index.js';
 import type { AcdConfig } from '../acd/config.js';
-import { startIvr, eventLogSink, type IvrConfig, type RunningIvr } from '../ivr/index.js';
+import { startIvr, eventLogSink, interactionIdForLeg, type IvrConfig, type RunningIvr } from '../ivr/index.js';
+import { CallReattacher, type ReattachReport } from '../acd/reattach.js';
 import { DialerService } from '../dialer/DialerService.js';
 import { AcdAgentPool, acdTargetOf } from '../dialer/AcdAgentPool.js';
 import type { AcdPoolConfig } from '../dialer/acdPoolConfig.js';
@@ -45,6 +46,9 @@ export class Domain {
   acd: AcdService | null = null;
   ivr: RunningIvr | null = null;
   dialer: DialerService | null = null;
+  reattacher: CallReattacher | null = null;
+  /** What the last start found of the previous active's calls. */
+  lastReattach: ReattachReport | null = null;
   routers: { acd: express.Router; ivr: express.Router; campaigns: express.Router } | null = null;
   readonly #deps: DomainDeps;
   readonly #log: Logger;
@@ -78,6 +82,8 @@ export class Domain {
     this.acd = acd;
     await this.#deps.beforeIvr?.(acd);
     const handoff = new AcdIvrHandoff(acd.acd, acd.voice);
+    const reattacher = new CallReattacher({ acd: acd.acd, voice: acd.voice, engine, logger, interactionIdOf: interactionIdForLeg, windowMs: this.#deps.acd.reattachWindowMs });
+    this.reattacher = reattacher;
     this.ivr = await startIvr({
       db,
       engine,
@@ -85,6 +91,8 @@ export class Domain {
       config: this.#deps.ivr,
       services: { events: eventLogSink(eventLog), queue: handoff, callback: handoff },
       knownQueues: () => acd.acd.router.queues().map((q) => q.id),
+      // A caller of the previous active coming back keeps their place instead of restarting the flow.
+      claimCall: (leg) => reattacher.claim(leg),
     });
     // One pool serves every campaign; the target is read per call so a PATCHed campaign applies at once.
     let dialer: DialerService | null = null;
@@ -102,6 +110,10 @@ export class Domain {
     this.dialer = dialer;
     this.routers = { acd: createAcdRouter(acd.admin), ivr: this.ivr.router, campaigns: createCampaignsRouter({ dialer }) };
     this.#running = true;
+    // Take calls only now that the queues are rebuilt and the flows loaded; then ask the
+    // switch for the previous active's callers.
+    await engine.setTakingCalls?.(true);
+    this.lastReattach = await reattacher.start();
     const resumed = await dialer.resumeRunningCampaigns();
     if (resumed.length > 0) this.#log.info({ campaigns: resumed }, 'running campaigns resumed');
   }
@@ -111,6 +123,10 @@ export class Domain {
     this.#running = false;
     this.#log.info({ reason }, 'stopping domain services');
     this.routers = null;
+    // The standby (or the next process) takes the calls from here: refuse new ones at once.
+    await this.#deps.engine.setTakingCalls?.(false).catch((err: Error) => this.#log.warn({ err: err.message }, 'could not stop taking calls'));
+    this.reattacher?.close();
+    this.reattacher = null;
     // Calls in progress belong to the switch: give them a moment, never wait for them to end.
     await bounded(this.dialer?.close(), DRAIN_MS);
     this.dialer = null;

@@ -3,8 +3,10 @@ import { loadAcdConfig } from '../../src/acd/config.js';
 import { ConfigError } from '../../src/envSchema.js';
 
 describe('ACD environment variables', () => {
-  it('defaults to UTC, a 30-minute window and a 48-hour rebuild look-back', () => {
-    assert.deepEqual(loadAcdConfig({}), { timeZone: 'UTC', windowMs: 30 * 60_000, rebuildLookbackMs: 48 * 3600_000 });
+  it('defaults to UTC, a 30-minute window, a 48-hour rebuild look-back and a 15-second re-attach window', () => {
+    assert.deepEqual(loadAcdConfig({}), { timeZone: 'UTC', windowMs: 30 * 60_000, rebuildLookbackMs: 48 * 3600_000, reattachWindowMs: 15_000 });
+    assert.equal(loadAcdConfig({ ACD_REATTACH_WINDOW_MS: '5000' }).reattachWindowMs, 5000);
+    assert.throws(() => loadAcdConfig({ ACD_REATTACH_WINDOW_MS: '10' }), (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.startsWith('ACD_REATTACH_WINDOW_MS="10" is invalid')));
   });
   it('names the variable, the value and what is expected', () => {
     assert.throws(

@@ -17,7 +17,7 @@ describe('startAcd wiring with the demo seed (simulator + real PostgreSQL)', fun
     const engine = new SimEngine({ seed: 5, startTime: start });
     await engine.start();
     const eventLog = new EventLog({ db: t.db, logger: silentLogger(), batchMs: 1 });
-    const config = { timeZone: 'Europe/Paris', windowMs: 30 * 60_000, rebuildLookbackMs: 48 * 3600_000 };
+    const config = { timeZone: 'Europe/Paris', windowMs: 30 * 60_000, rebuildLookbackMs: 48 * 3600_000, reattachWindowMs: 15_000 };
     const svc = await startAcd({ db: t.db, eventLog, engine, logger: silentLogger(), config });
     const seeded = await seedAcdDemo(svc.admin, 4);
     assert.deepEqual(seeded.queues, ['support', 'billing', 'sales']);

@@ -13,7 +13,7 @@ import { abortReason, SystemClock, type Clock, type TimerHandle } from '../../cl
 import { TypedEmitter } from '../../events.js';
 import type { Logger } from '../../logger.js';
 import { EngineUnavailableError, MediaCommandError, MediaTimeoutError, OriginateError } from '../errors.js';
-import type { CallLeg, EngineHealth, MediaEngine, MediaEngineEventMap, OriginateRequest } from '../port.js';
+import type { CallLeg, EngineHealth, MediaEngine, MediaEngineEventMap, OrphanCall, OrphanCallList, OriginateRequest } from '../port.js';
 import { causeOfReply, normaliseOriginateCause } from './causes.js';
 import { EslConnection } from './EslConnection.js';
 import {
@@ -42,6 +42,8 @@ export interface LiveChannel {
   direction: 'inbound' | 'outbound';
   /** FreeSWITCH call state: RINGING, EARLY, ACTIVE, HELD … */
   callState: string;
+  /** Channel state: CS_EXECUTE (running dialplan applications), CS_EXCHANGE_MEDIA / CS_SOFT_EXECUTE (bridged by uuid_bridge) … */
+  state: string;
   callerNumber: string;
   destination: string;
   /** Application running now (socket, playback, bridge …). */
@@ -53,6 +55,7 @@ const channelRowSchema = z.object({
   uuid: z.string(),
   direction: z.string(),
   callstate: z.string().default(''),
+  state: z.string().default(''),
   cid_num: z.string().default(''),
   dest: z.string().default(''),
   application: z.string().default(''),
@@ -69,6 +72,7 @@ export function parseShowChannels(text: string, nodeId: string): LiveChannel[] {
       nodeId,
       direction: r.direction === 'outbound' ? 'outbound' : 'inbound',
       callState: r.callstate,
+      state: r.state,
       callerNumber: r.cid_num,
       destination: r.dest,
       application: r.application,
@@ -94,6 +98,11 @@ interface NodeState {
   heartbeatTimer: TimerHandle | null;
 }
 
+/** Channel states of a leg that uuid_bridge put in a bridge (originator, other side). */
+const BRIDGED_STATES = new Set(['CS_EXCHANGE_MEDIA', 'CS_SOFT_EXECUTE']);
+/** How long a hang-up seen on the inbound connection is remembered (for orphan calls listed just before it). */
+const RECENT_HANGUP_MS = 60_000;
+
 interface SocketWaiter {
   resolve(leg: FsCallLeg): void;
   nodeId: string;
@@ -110,13 +119,19 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
   readonly #awaitingSocket = new Map<string, SocketWaiter>();
   /** Legs we placed, by id → node, so their sockets map to the right node. */
   readonly #placedOn = new Map<string, string>();
+  /** Orphan calls being followed: uuid → resolvers of their `ended`. */
+  readonly #endWatchers = new Map<string, Array<(e: { cause: string }) => void>>();
+  /** Hang-ups seen on the inbound connections lately: uuid → cause, time. */
+  readonly #recentHangups = new Map<string, { cause: string; at: number }>();
   #started = false;
+  #takingCalls: boolean;
 
   constructor(options: FreeSwitchEngineOptions) {
     super();
     if (options.nodes.length === 0) throw new Error('FreeSwitchEngine needs at least one node');
     if (!options.password) throw new Error('FreeSwitchEngine needs the event_socket password');
     this.#o = options;
+    this.#takingCalls = options.takeCallsOnStart ?? true;
     this.clock = options.clock ?? new SystemClock();
     this.#log = options.logger.child({ engine: 'freeswitch' });
     if (options.defaultGateway) assertGateway(options.defaultGateway);
@@ -180,7 +195,7 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    await this.#server.listen();
+    if (this.#takingCalls) await this.#server.listen();
     const starts = this.#nodes.map((n) => n.conn.start());
     for (const s of starts) s.catch(() => undefined);
     const timeoutMs = this.#o.startTimeoutMs ?? 10000;
@@ -205,6 +220,8 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
   async stop(): Promise<void> {
     this.#started = false;
     this.#server.close(false);
+    for (const watchers of this.#endWatchers.values()) for (const w of watchers) w({ cause: 'CONTROL_PLANE_STOPPED' });
+    this.#endWatchers.clear();
     for (const n of this.#nodes) {
       n.downTimer?.cancel();
       n.heartbeatTimer?.cancel();
@@ -263,6 +280,79 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
         }),
     );
     return { channels, errors };
+  }
+
+  /**
+   * HA: only the active control plane takes calls. While not taking them the outbound socket
+   * server does not listen, so FreeSWITCH's `socket` application is refused at once and the
+   * dialplan tries the next control plane address. Live legs keep their sockets.
+   */
+  async setTakingCalls(taking: boolean): Promise<void> {
+    if (taking === this.#takingCalls) return;
+    this.#takingCalls = taking;
+    if (!this.#started) return;
+    if (taking) await this.#server.listen();
+    else this.#server.close(false);
+    this.#log.info({ taking }, taking ? 'taking calls: outbound socket server listening' : 'not taking calls: outbound socket server closed');
+  }
+
+  /**
+   * Channels on the nodes that no socket of ours controls: after a takeover, the calls the
+   * previous active drove. A waiting caller is reclaimed with `uuid_transfer` to the
+   * dialplan's re-attach extension, which runs `socket` to the control plane again (same
+   * uuid, same variables). A bridged call is followed until it ends (CHANNEL_HANGUP_COMPLETE
+   * on the inbound connection), never touched.
+   */
+  async orphanCalls(): Promise<OrphanCallList> {
+    const { channels, errors } = await this.listChannels();
+    const target = this.#o.reattach ?? { extension: 'reattach', context: 'switchboard-fallback' };
+    const calls: OrphanCall[] = [];
+    for (const c of channels) {
+      if (this.#legs.has(c.uuid) || this.#awaitingSocket.has(c.uuid)) continue;
+      try {
+        assertUuid(c.uuid, 'channel uuid');
+      } catch {
+        continue; // not one of ours: our legs and callers all have uuids
+      }
+      const node = this.#nodes.find((n) => n.id === c.nodeId);
+      calls.push({
+        id: c.uuid,
+        nodeId: c.nodeId,
+        bridged: BRIDGED_STATES.has(c.state),
+        ended: this.#whenEnded(c.uuid),
+        reclaim: async () => {
+          if (!node || node.status !== 'up') throw new EngineUnavailableError(`FreeSWITCH node ${c.nodeId} is not up`);
+          const reply = await node.conn.api(`uuid_transfer ${c.uuid} ${target.extension} XML ${target.context}`);
+          if (!reply.startsWith('+OK')) throw new MediaCommandError('reclaim', reply.trim());
+        },
+      });
+    }
+    return { calls, errors };
+  }
+
+  #whenEnded(uuid: string): Promise<{ cause: string }> {
+    const recent = this.#recentHangups.get(uuid);
+    if (recent) return Promise.resolve({ cause: recent.cause });
+    return new Promise((resolve) => {
+      const list = this.#endWatchers.get(uuid) ?? [];
+      list.push(resolve);
+      this.#endWatchers.set(uuid, list);
+    });
+  }
+
+  #channelGone(uuid: string, cause: string): void {
+    const now = this.clock.now();
+    this.#recentHangups.set(uuid, { cause, at: now });
+    if (this.#recentHangups.size > 1000) {
+      for (const [id, h] of this.#recentHangups) {
+        if (now - h.at <= RECENT_HANGUP_MS) break; // insertion order is time order
+        this.#recentHangups.delete(id);
+      }
+    }
+    const watchers = this.#endWatchers.get(uuid);
+    if (!watchers) return;
+    this.#endWatchers.delete(uuid);
+    for (const w of watchers) w({ cause });
   }
 
   // ---- originate -------------------------------------------------------------
@@ -439,7 +529,9 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
     }
     if (e.type === 'AVMD') {
       this.#legs.get(e.uuid)?.handleNodeEvent(e);
+      return;
     }
+    if (e.type === 'CHANNEL_HANGUP_COMPLETE' && e.uuid) this.#channelGone(e.uuid, e.cause);
   }
 
   #armHeartbeatWatch(node: NodeState): void {
@@ -458,7 +550,31 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
     node.status = 'up';
     node.detail = undefined;
     this.#armHeartbeatWatch(node);
-    if (again) this.emit('reconnected', { nodeId: node.id });
+    if (again) {
+      this.emit('reconnected', { nodeId: node.id });
+      void this.#resync(node);
+    }
+  }
+
+  /**
+   * After the inbound connection came back: a hang-up may have been missed while it was
+   * away. Legs of ours on that node that the switch no longer lists are ended here.
+   */
+  async #resync(node: NodeState): Promise<void> {
+    try {
+      // Only legs we had before asking: one whose socket arrives meanwhile is not in the answer.
+      const before = [...this.#legs];
+      const listed = new Set(parseShowChannels(await node.conn.api('show channels as json'), node.id).map((c) => c.uuid));
+      for (const [id, leg] of before) {
+        const on = this.#legNode.get(id);
+        if ((on === node.id || (node.coreUuid !== '' && on === node.coreUuid)) && leg.state !== 'ended' && !listed.has(id)) {
+          this.#log.warn({ node: node.id, callId: id }, 'leg no longer on the switch after reconnecting; ending it');
+          leg.lose('CHANNEL_GONE');
+        }
+      }
+    } catch (err) {
+      this.#log.warn({ node: node.id, err: err instanceof Error ? err.message : String(err) }, 'could not resynchronise legs after reconnecting');
+    }
   }
 
   #nodeLost(node: NodeState, reason: string): void {

@@ -40,4 +40,11 @@ export interface FreeSwitchEngineOptions {
   random?: () => number;
   /** Time start() waits for a first node before failing (default 10000 ms). */
   startTimeoutMs?: number;
+  /**
+   * Listen for calls from start() (default true). A high-availability standby starts with
+   * false and is switched on by `setTakingCalls(true)` when it becomes active.
+   */
+  takeCallsOnStart?: boolean;
+  /** Where `uuid_transfer` sends an orphaned caller to come back (default `reattach` in `switchboard-fallback`, see dialplan/public.xml). */
+  reattach?: { extension: string; context: string };
 }

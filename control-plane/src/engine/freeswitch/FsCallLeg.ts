@@ -515,6 +515,11 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
     if (other instanceof FsCallLeg && other.nodeId !== this.nodeId) {
       throw new MediaCommandError('bridge', `legs ${this.id} and ${other.id} are on different FreeSWITCH nodes (${this.nodeId}, ${other.nodeId}); originate the other leg on the same node`);
     }
+    // The dialplan sets socket_resume=true so a waiting caller survives a control plane crash
+    // (the dialplan goes on and retries the socket). While bridged that would do harm: when our
+    // socket dies FreeSWITCH resets a resuming channel, which breaks the bridge. A conversation
+    // must outlive the control plane, so both legs stop resuming before they are bridged.
+    await Promise.all([this.api(`uuid_setvar ${this.id} socket_resume false`, 'bridge'), this.api(`uuid_setvar ${other.id} socket_resume false`, 'bridge')]);
     await this.api(`uuid_bridge ${this.id} ${other.id}`, 'bridge');
     this.markBridged(other.id);
     if (other instanceof FsCallLeg) other.markBridged(this.id);

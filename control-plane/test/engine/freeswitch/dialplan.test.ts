@@ -31,14 +31,17 @@ const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '',
 function loadDialplan(): Contexts {
   const contexts: Contexts = new Map();
   for (const file of xmlFiles(join(ROOT, 'dialplan'))) {
-    const doc = parser.parse(readFileSync(file, 'utf8')) as { include: { context: Array<{ name: string; extension: Array<{ name: string; condition: Array<{ field: string; expression: string; action?: Action[] }> }> }> } };
+    const doc = parser.parse(readFileSync(file, 'utf8')) as {
+      include: { context: Array<{ name: string; extension: Array<{ name: string; condition: Array<{ field: string; expression: string; action?: Action[]; 'anti-action'?: Action[] }> }> }> };
+    };
     for (const ctx of doc.include.context) {
       const list = contexts.get(ctx.name) ?? [];
       for (const ext of ctx.extension) {
         list.push({
           name: ext.name,
           conditions: ext.condition.map((c) => ({ field: c.field, expression: c.expression })),
-          actions: ext.condition.flatMap((c) => c.action ?? []),
+          // Anti-actions run when a condition fails: they are routes too.
+          actions: ext.condition.flatMap((c) => [...(c.action ?? []), ...(c['anti-action'] ?? [])]),
         });
       }
       contexts.set(ctx.name, list);
@@ -90,7 +93,8 @@ describe('deployable FreeSWITCH configuration', () => {
         for (const a of ext.actions) {
           const where = `${ctx}/${ext.name}: ${a.application} ${a.data}`;
           if (a.application === 'socket') {
-            assert.equal(a.data, '$${switchboard_cp_socket} async full', where);
+            // Only the control plane (active, or its standby), never an address from the call.
+            assert.ok(['$${switchboard_cp_socket} async full', '$${switchboard_cp_socket_standby} async full'].includes(a.data), where);
             continue;
           }
           if (a.application === 'bridge') {
@@ -105,23 +109,50 @@ describe('deployable FreeSWITCH configuration', () => {
     }
   });
 
-  it('never leaves a caller in silence when the control plane is unreachable', () => {
-    const fallback = loadDialplan().get('switchboard-fallback') ?? [];
-    const retry = fallback.find((e) => e.name === 'retry');
-    assert.ok(retry);
-    const apps = retry.actions.map((a) => a.application);
-    assert.deepEqual(apps.filter((a) => a === 'socket').length, 2, 'retries the socket twice');
-    assert.ok(apps.indexOf('ring_ready') < apps.indexOf('sleep'), 'the caller hears ringing while waiting');
+  it('keeps a caller whose control plane went away: hold music, both addresses retried, bounded, then a fallback', () => {
+    const dialplan = loadDialplan();
+    const fallback = dialplan.get('switchboard-fallback') ?? [];
+    // The public entry point tries the active and the standby, then goes on in the fallback.
+    const entry = dialplan.get('public')?.find((e) => e.name === 'switchboard-inbound');
+    assert.ok(entry);
+    assert.ok(entry.actions.some((a) => a.application === 'set' && a.data === 'socket_resume=true'), 'the call survives its control plane');
+    assert.deepEqual(entry.actions.slice(-3).map((a) => `${a.application} ${a.data}`), [
+      'socket $${switchboard_cp_socket} async full',
+      'socket $${switchboard_cp_socket_standby} async full',
+      'transfer reattach XML switchboard-fallback',
+    ]);
+    // Each round counts itself while the dialplan is searched, so the bound holds.
+    const count = fallback.find((e) => e.name === 'reattach-count');
+    assert.ok(count);
+    assert.match(count.actions[0]!.data, /^switchboard_reattach_tries=\$\{switchboard_reattach_tries\}x$/);
+    const reattach = fallback.find((e) => e.name === 'reattach');
+    assert.ok(reattach);
+    assert.deepEqual(reattach.conditions.map((c) => c.expression), ['^reattach$', '^x{1,$${switchboard_reattach_rounds}}$']);
+    const steps = reattach.actions.map((a) => `${a.application} ${a.data}`);
+    const at = (step: string): number => {
+      const i = steps.indexOf(step);
+      assert.ok(i >= 0, `reattach does ${step}`);
+      return i;
+    };
+    // A pull (uuid_transfer) can interrupt the bounded music: the limit is cleared before the socket.
+    assert.ok(at('unset playback_timeout_sec') < at('socket $${switchboard_cp_socket} async full'));
+    assert.ok(at('socket $${switchboard_cp_socket} async full') < at('socket $${switchboard_cp_socket_standby} async full'));
+    assert.ok(at('socket $${switchboard_cp_socket_standby} async full') < at('set playback_timeout_sec=$${switchboard_reattach_hold_s}'));
+    assert.equal(steps[at('set playback_timeout_sec=$${switchboard_reattach_hold_s}') + 1], 'playback $${switchboard_hold_music}', 'hold music, not silence');
+    assert.equal(steps[at('set playback_timeout_sec=$${switchboard_reattach_hold_s}') + 2], 'unset playback_timeout_sec');
+    assert.deepEqual(steps.slice(-2), ['transfer reattach XML switchboard-fallback', 'transfer unavailable XML switchboard-fallback'], 'next round, or the fallback once the rounds are used');
+    // The variables the loop needs are defined for FreeSWITCH.
+    const vars = readFileSync(join(ROOT, 'freeswitch-conf/vars/switchboard.xml'), 'utf8');
+    for (const v of ['switchboard_cp_socket', 'switchboard_cp_socket_standby', 'switchboard_reattach_hold_s', 'switchboard_reattach_rounds', 'switchboard_hold_music']) {
+      assert.match(vars, new RegExp(`data="${v}=[^"]+"`), v);
+    }
+    assert.match(vars, /switchboard_reattach_rounds=[1-9][0-9]?"/, 'a bounded number of rounds');
     const message = fallback.find((e) => e.name === 'unavailable-message');
     assert.ok(message);
     const appsM = message.actions.map((a) => a.application);
     assert.deepEqual(appsM.filter((a) => a !== 'log').slice(0, 1), ['answer']);
     assert.ok(appsM.includes('speak') && appsM.includes('playback'), 'plays a message');
     assert.equal(appsM[appsM.length - 1], 'hangup');
-    // The public entry point ends in the fallback, so a failed socket continues there.
-    const entry = loadDialplan().get('public')?.find((e) => e.name === 'switchboard-inbound');
-    assert.deepEqual(entry?.actions.slice(-2).map((a) => a.application), ['socket', 'transfer']);
-    assert.ok(entry?.actions.some((a) => a.application === 'set' && a.data === 'socket_resume=true'));
   });
 
   it('keeps ESL on loopback with the password from a variable, loads what Switchboard needs and no queueing modules', () => {

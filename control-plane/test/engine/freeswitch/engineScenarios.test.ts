@@ -129,9 +129,15 @@ describe('FreeSWITCH engine against recorded traces', function () {
     assert.equal(stopped.path, '/srv/calls/recordings/trace-inbound.wav');
     assert.equal(stopped.recordingId, recording.id);
 
-    // What the adapter sent, in order; the only addition to the recording is the barge-in setting.
+    // What the adapter sent, in order; the additions to the recording are the barge-in setting
+    // and, before the bridge, socket_resume off on both legs (a crash must not break the bridge).
     assert.deepEqual(callerPeer.unexpected, []);
-    assert.deepEqual(callerPeer.synthesised.map((c) => /execute-app-arg: (.*)/.exec(c)?.[1]), ['playback_terminators=none']);
+    assert.deepEqual(
+      callerPeer.synthesised.map((c) => /execute-app-arg: (.*)/.exec(c)?.[1] ?? c),
+      ['playback_terminators=none', `api uuid_setvar ${CALLER} socket_resume false`, `api uuid_setvar ${AGENT} socket_resume false`],
+    );
+    const order = callerPeer.received;
+    assert.ok(order.indexOf(`api uuid_setvar ${AGENT} socket_resume false`) < order.indexOf(`api uuid_bridge ${CALLER} ${AGENT}`), 'resume is off before the bridge');
     assert.ok(callerPeer.received.includes(`api uuid_bridge ${CALLER} ${AGENT}`));
     assert.ok(callerPeer.received.some((c) => c.includes('execute-app-arg: RECORD_STEREO=true')));
     assert.ok(callerPeer.received.some((c) => c.includes('execute-app-arg: 1 1 1 5000 # tone_stream://%(200,0,600) silence_stream://250 ivr_choice \\d 2000')));
@@ -334,7 +340,7 @@ describe('FreeSWITCH engine against recorded traces', function () {
     const { channels, errors } = await engine.listChannels();
     assert.deepEqual(errors, []);
     assert.deepEqual(channels, [
-      { uuid: 'trace-leg-a', nodeId: 'fs1', direction: 'outbound', callState: 'ACTIVE', callerNumber: 'lead', destination: 'lead', application: 'playback', createdEpochS: 1795299707 },
+      { uuid: 'trace-leg-a', nodeId: 'fs1', direction: 'outbound', callState: 'ACTIVE', state: 'CS_EXECUTE', callerNumber: 'lead', destination: 'lead', application: 'playback', createdEpochS: 1795299707 },
     ]);
     assert.deepEqual(parseShowChannels('{"row_count":0}', 'fs1'), []);
   });

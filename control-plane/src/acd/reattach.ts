@@ -1,0 +1,182 @@
+/**
+ * Re-attaching calls after a takeover or restart. The ACD rebuilt its queues from the event
+ * log; the switch still carries the calls the previous active drove. For each rebuilt voice
+ * interaction:
+ *
+ * - waiting or being offered, caller still on the switch: the switch is asked to hand the
+ *   call back (`reclaim`; FreeSWITCH: `uuid_transfer` to the dialplan's re-attach extension,
+ *   which also retries by itself). When it arrives (`claim`, called for every new call before
+ *   the IVR) the VoiceQueue adopts it: the caller keeps their place and hears music again.
+ *   Callers that do not come back within the window are dropped (`lost-on-failover`).
+ * - waiting, caller no longer on the switch: they hung up while no control plane listened —
+ *   an abandon.
+ * - connected, call still on the switch: the conversation goes on without us; when the switch
+ *   reports its end the interaction is completed and the agent goes to wrap-up.
+ * - connected, call gone: it ended meanwhile; completed now.
+ *
+ * Callbacks (no caller on the line) need nothing: the VoiceQueue serves them from the log.
+ */
+import type { Clock, TimerHandle } from '../clock.js';
+import type { CallLeg, MediaEngine, OrphanCall } from '../engine/port.js';
+import type { Logger } from '../logger.js';
+import type { Acd } from './Acd.js';
+import type { VoiceQueue } from './VoiceQueue.js';
+
+export interface ReattachOptions {
+  acd: Acd;
+  voice: VoiceQueue;
+  engine: Pick<MediaEngine, 'orphanCalls' | 'clock'>;
+  logger: Logger;
+  /** The interaction a new call leg belongs to (the IVR's rule: `interaction_id` variable, else the leg id). */
+  interactionIdOf: (leg: CallLeg) => string;
+  /** How long a caller still on the switch may take to come back before being dropped (ms). */
+  windowMs: number;
+}
+
+export interface ReattachReport {
+  /** Rebuilt voice interactions with a caller or conversation on the switch side. */
+  restored: number;
+  /** Waiting callers found on the switch and asked back. */
+  reclaimed: number;
+  /** Reclaims the switch refused (the caller may still come back by the dialplan's retry). */
+  reclaimFailed: number;
+  /** Waiting callers no longer on the switch (abandoned while no control plane listened). */
+  goneWhileAway: number;
+  /** Conversations still going on, followed until they end. */
+  connectedFollowed: number;
+  /** Conversations that ended while no control plane listened. */
+  connectedEnded: number;
+  /** Nodes that could not be asked for their channels. */
+  nodeErrors: Array<{ nodeId: string; message: string }>;
+  /** The engine cannot list its calls: unadopted callers are dropped at the end of the window. */
+  unsupported: boolean;
+}
+
+export class CallReattacher {
+  readonly #o: ReattachOptions;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  /** Rebuilt waiting interactions whose caller is expected back. */
+  readonly #expected = new Set<string>();
+  #timer: TimerHandle | null = null;
+  #closed = false;
+
+  constructor(options: ReattachOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: 'acd.reattach' });
+    this.#clock = options.engine.clock;
+  }
+
+  /** Callers still expected back. */
+  get expected(): number {
+    return this.#expected.size;
+  }
+
+  /**
+   * Call for every new call before the IVR sees it. Takes (and returns true for) a caller of
+   * a rebuilt interaction coming back to this control plane.
+   */
+  claim(leg: CallLeg): boolean {
+    const { acd, voice } = this.#o;
+    const id = this.#o.interactionIdOf(leg);
+    if (!acd.isLive(id) || !acd.isRestored(id) || voice.isHandling(id)) return false;
+    const phase = acd.router.interaction(id)?.phase;
+    this.#expected.delete(id);
+    if (phase === 'connected') {
+      // The conversation broke while no control plane listened and the caller came back alone.
+      this.#log.warn({ interactionId: id, callId: leg.id }, 'caller of a connected call came back without the agent; ending the call');
+      acd.complete(id, 'bridge-lost-on-failover');
+      void this.#apologise(leg);
+      return true;
+    }
+    this.#log.info({ interactionId: id, callId: leg.id }, 'caller re-attached; keeps their place in the queue');
+    voice.adopt(leg, id).catch((err: Error) => this.#log.warn({ interactionId: id, err: err.message }, 'could not adopt a returning caller'));
+    return true;
+  }
+
+  /** Run once the ACD is rebuilt and the engine takes calls. */
+  async start(): Promise<ReattachReport> {
+    const { acd, engine } = this.#o;
+    const report: ReattachReport = { restored: 0, reclaimed: 0, reclaimFailed: 0, goneWhileAway: 0, connectedFollowed: 0, connectedEnded: 0, nodeErrors: [], unsupported: false };
+    const restored = acd.restoredVoice().filter((r) => !r.callback && !this.#o.voice.isHandling(r.id));
+    report.restored = restored.length;
+    if (restored.length === 0) return report;
+    if (!engine.orphanCalls) {
+      report.unsupported = true;
+      for (const r of restored) if (r.phase !== 'connected') this.#expected.add(r.id);
+      this.#armWindow();
+      return report;
+    }
+    const { calls, errors } = await engine.orphanCalls();
+    report.nodeErrors = errors;
+    const byId = new Map<string, OrphanCall>(calls.map((c) => [c.id, c]));
+    // With a node that could not be asked, "not listed" does not mean "gone".
+    const complete = errors.length === 0;
+    const reclaims: Array<Promise<void>> = [];
+    for (const r of restored) {
+      if (this.#closed) break;
+      if (!acd.isLive(r.id) || this.#o.voice.isHandling(r.id)) continue; // came back already
+      const call = byId.get(r.id);
+      if (r.phase === 'connected') {
+        if (call) {
+          report.connectedFollowed++;
+          void call.ended.then(({ cause }) => {
+            if (!this.#closed && acd.isLive(r.id) && acd.router.interaction(r.id)?.phase === 'connected') acd.complete(r.id, `ended-after-failover:${cause}`);
+          });
+        } else if (complete && !r.dialer) {
+          report.connectedEnded++;
+          acd.complete(r.id, 'ended-during-failover');
+        }
+        continue;
+      }
+      if (!call) {
+        if (complete) {
+          report.goneWhileAway++;
+          acd.abandon(r.id, 'caller-left-during-failover');
+        } else this.#expected.add(r.id);
+        continue;
+      }
+      this.#expected.add(r.id);
+      if (call.bridged) continue; // bridged to someone without a queue record: leave it, the window decides
+      report.reclaimed++;
+      reclaims.push(
+        call.reclaim().catch((err: Error) => {
+          report.reclaimFailed++;
+          this.#log.warn({ interactionId: r.id, err: err.message }, 'switch refused to hand the caller back; waiting for the dialplan to retry');
+        }),
+      );
+    }
+    await Promise.all(reclaims);
+    this.#armWindow();
+    this.#log.info(report, 'calls re-attached after takeover');
+    return report;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#timer?.cancel();
+    this.#timer = null;
+  }
+
+  #armWindow(): void {
+    if (this.#expected.size === 0 || this.#closed) return;
+    this.#timer?.cancel();
+    this.#timer = this.#clock.setTimer(this.#o.windowMs, () => {
+      this.#timer = null;
+      if (this.#closed) return;
+      const dropped = this.#o.voice.dropUnadopted();
+      this.#expected.clear();
+      if (dropped.length > 0) this.#log.warn({ dropped: dropped.length, windowMs: this.#o.windowMs }, 'callers did not come back after the takeover; dropped');
+    });
+  }
+
+  async #apologise(leg: CallLeg): Promise<void> {
+    try {
+      if (leg.state === 'ringing') await leg.answer();
+      await leg.play({ kind: 'tts', text: 'We are sorry, your call was interrupted. Please call again.' });
+    } catch {
+      // the caller left
+    }
+    await leg.hangup('NORMAL_CLEARING').catch(() => undefined);
+  }
+}
