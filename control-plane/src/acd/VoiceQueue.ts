@@ -355,8 +355,10 @@ export class VoiceQueue {
       this.#calls.set(interactionId, ctx);
       void leg.ended.then(() => this.#customerGone(ctx));
       this.#watchDtmf(ctx, leg);
+      // A waiting caller was answered before; a channel that comes back unanswered is answered now.
+      const answered = leg.state === 'ringing' ? leg.answer().catch((err: Error) => ctx.log.debug({ err: err.message }, 'answer of a re-attached caller failed')) : Promise.resolve();
       if (i.phase === 'offered') for (const agentId of i.offeredTo) void this.#ring(ctx, agentId);
-      else void this.#hold(ctx);
+      else void answered.then(() => this.#hold(ctx));
       this.#scheduleAnnouncement(ctx);
     });
   }

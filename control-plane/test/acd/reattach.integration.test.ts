@@ -1,0 +1,139 @@
+/**
+ * After a takeover the switch still carries the previous active's calls. The new active's
+ * CallReattacher asks for them (orphanCalls), pulls waiting callers back (reclaim → they
+ * arrive again as calls with their interaction id), keeps their order, follows a conversation
+ * still going on until the switch reports its end (then the agent goes to wrap-up), counts a
+ * caller who left meanwhile as an abandon, and drops one that never comes back once the
+ * window has passed. Simulator for the media, real PostgreSQL for the log.
+ */
+import { strict as assert } from 'node:assert';
+import { SimEngine } from '../../src/engine/sim/SimEngine.js';
+import type { CallLeg, OrphanCall, OrphanCallList } from '../../src/engine/port.js';
+import { Acd } from '../../src/acd/Acd.js';
+import { VoiceQueue } from '../../src/acd/VoiceQueue.js';
+import { CallReattacher } from '../../src/acd/reattach.js';
+import { interactionIdForLeg } from '../../src/ivr/interactionId.js';
+import { EventLog } from '../../src/store/EventLog.js';
+import { AgentRepository } from '../../src/store/repositories/agents.js';
+import { QueueRepository } from '../../src/store/repositories/queues.js';
+import { silentLogger } from '../../src/logger.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { agent, queue } from './helpers.js';
+
+/** Interactions waiting in queue `q`, in queue order. */
+function waitingIn(acd: Acd): string[] {
+  return [...acd.router.interactions()]
+    .filter((i) => i.queueId === 'q' && i.phase !== 'connected')
+    .map((i) => i.id)
+    .sort((a, b) => acd.position(a) - acd.position(b));
+}
+
+describe('ACD re-attachment of the previous active\'s calls (simulator + real PostgreSQL)', function () {
+  this.timeout(30_000);
+  let t: TestDb;
+  before(async () => {
+    t = await createTestDb('acd_reattach');
+    await new QueueRepository(t.db).upsert(queue({ id: 'q', name: 'Q' }));
+    await new AgentRepository(t.db).upsert(agent({ id: 'ann', name: 'Ann', sipUser: 'ann' }));
+  });
+  after(async () => t?.drop());
+
+  it('pulls waiting callers back in their order, follows the conversation, abandons the gone, drops the silent', async () => {
+    const start = Date.parse('2026-03-02T09:00:00Z');
+    const log = new EventLog({ db: t.db, logger: silentLogger(), batchMs: 1 });
+
+    // The active that will die: Ann talks to the first caller, four more wait.
+    const sim1 = new SimEngine({ seed: 7, startTime: start });
+    await sim1.start();
+    sim1.addAgentEndpoint({ user: 'ann', answerDelayMs: { kind: 'fixed', ms: 500 } });
+    const acd1 = new Acd({ clock: sim1.clock, events: log, logger: silentLogger() });
+    await acd1.rebuildFromLog(t.db);
+    const voice1 = new VoiceQueue({ acd: acd1, engine: sim1, logger: silentLogger() });
+    sim1.on('call', (leg) => void voice1.enqueueVoice(leg, { queueId: 'q', interactionId: interactionIdForLeg(leg) }).catch(() => undefined));
+    acd1.login('ann');
+    for (let n = 0; n < 5; n++) sim1.placeCall({ from: `+1555000000${n}`, to: '+18005550100', at: start + 1000 * (n + 1), talkTimeMs: 600_000 });
+    await sim1.clock.runFor(10_000);
+    const before = [...acd1.router.interactions()];
+    const talking = before.find((i) => i.phase === 'connected');
+    assert.ok(talking, 'Ann is talking to the first caller');
+    const waiting = waitingIn(acd1);
+    assert.equal(waiting.length, 4);
+    const [stillThere1, stillThere2, leftMeanwhile, neverBack] = waiting as [string, string, string, string];
+    await log.flush();
+    acd1.close(); // crash: nothing ends, the switch keeps the calls
+
+    // The new active on the same switch (a fresh simulator stands for it).
+    const sim2 = new SimEngine({ seed: 8, startTime: start + 12_000 });
+    await sim2.start();
+    sim2.addAgentEndpoint({ user: 'ann', answerDelayMs: { kind: 'fixed', ms: 500 } });
+    const acd2 = new Acd({ clock: sim2.clock, events: log, logger: silentLogger() });
+    const rebuilt = await acd2.rebuildFromLog(t.db);
+    assert.equal(rebuilt.interactions, 5);
+    const voice2 = new VoiceQueue({ acd: acd2, engine: sim2, logger: silentLogger() });
+
+    // What the switch still carries, as the FreeSWITCH engine would list it.
+    let endConversation!: (e: { cause: string }) => void;
+    const reclaimed: string[] = [];
+    const orphan = (id: string, over: Partial<OrphanCall> = {}): OrphanCall => ({
+      id,
+      nodeId: 'fs1',
+      bridged: false,
+      ended: new Promise(() => undefined),
+      reclaim: async () => {
+        reclaimed.push(id);
+        // The dialplan's re-attach loop: the same channel reaches the control plane again.
+        sim2.placeCall({ from: '+15550009999', to: '+18005550100', variables: { interaction_id: id }, talkTimeMs: 60_000 });
+      },
+      ...over,
+    });
+    const engine2 = Object.assign(Object.create(sim2) as SimEngine, {
+      orphanCalls: async (): Promise<OrphanCallList> => ({
+        calls: [
+          orphan(talking.id, { bridged: true, ended: new Promise((resolve) => (endConversation = resolve)) }),
+          orphan(stillThere2),
+          orphan(stillThere1),
+          orphan(neverBack, { reclaim: () => Promise.reject(new Error('-ERR No such channel!')) }),
+        ],
+        errors: [],
+      }),
+    });
+    const reattacher = new CallReattacher({ acd: acd2, voice: voice2, engine: engine2, logger: silentLogger(), interactionIdOf: interactionIdForLeg, windowMs: 10_000 });
+    const claimedByIvr: CallLeg[] = [];
+    sim2.on('call', (leg) => {
+      if (!reattacher.claim(leg)) claimedByIvr.push(leg);
+    });
+    const connected: string[] = [];
+    acd2.on('interaction.connected', (e) => connected.push(e.interactionId));
+    const report = await reattacher.start();
+    assert.deepEqual(report, { restored: 5, reclaimed: 3, reclaimFailed: 1, goneWhileAway: 1, connectedFollowed: 1, connectedEnded: 0, nodeErrors: [], unsupported: false });
+    assert.equal(acd2.router.interaction(leftMeanwhile), undefined, 'the caller who left is no longer queued');
+
+    await sim2.clock.runFor(1000);
+    assert.equal(claimedByIvr.length, 0, 'returning callers never restart the IVR');
+    assert.ok(voice2.isHandling(stillThere1) && voice2.isHandling(stillThere2));
+    assert.deepEqual(waitingIn(acd2), [stillThere1, stillThere2, neverBack], 'the same order as before the crash');
+    assert.equal(acd2.router.agent('ann').state, 'busy', 'Ann is still in her conversation');
+
+    // The conversation ends on the switch: Ann goes to wrap-up, then serves the next in order.
+    endConversation({ cause: 'NORMAL_CLEARING' });
+    await sim2.clock.runFor(100);
+    assert.equal(acd2.isLive(talking.id), false);
+    await sim2.clock.runFor(300_000);
+    assert.deepEqual(connected.slice(0, 2), [stillThere1, stillThere2]);
+    assert.equal(acd2.isLive(neverBack), false, 'dropped once the window passed');
+
+    const rows = (await (async () => {
+      await log.flush();
+      return t.db('interaction_events').whereIn('interaction_id', [leftMeanwhile, neverBack, talking.id]).select('interaction_id', 'type', 'data');
+    })()) as Array<{ interaction_id: string; type: string; data: unknown }>;
+    const typesOf = (id: string): string[] => rows.filter((r) => r.interaction_id === id).map((r) => r.type);
+    assert.ok(typesOf(leftMeanwhile).includes('abandoned'));
+    assert.ok(typesOf(neverBack).includes('ended'));
+    assert.ok(typesOf(talking.id).includes('ended'));
+    reattacher.close();
+    acd2.close();
+    await log.close();
+    await sim1.stop();
+    await sim2.stop();
+  });
+});
