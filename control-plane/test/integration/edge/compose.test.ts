@@ -21,6 +21,8 @@ interface ComposeService {
   healthcheck?: { test: string[] };
   profiles?: string[];
   command?: string[];
+  entrypoint?: string[];
+  depends_on?: Record<string, { condition: string }>;
 }
 
 /** A copy of docker/ with its siblings, as an operator would have after copying the env examples. */
@@ -71,21 +73,40 @@ describe('deployment files (docker/)', function () {
     });
 
     it('defines the stack: PostgreSQL, control plane (+ standby), FreeSWITCH node(s) and Kamailio', function () {
-      assert.deepEqual(Object.keys(services).sort(), ['control-plane', 'control-plane-standby', 'freeswitch-1', 'freeswitch-2', 'kamailio', 'postgres']);
+      assert.deepEqual(Object.keys(services).sort(), ['control-plane', 'control-plane-standby', 'freeswitch-1', 'freeswitch-2', 'freeswitch-config', 'freeswitch-stock-config', 'kamailio', 'postgres']);
       assert.deepEqual(services['control-plane-standby']!.profiles, ['ha']);
       assert.deepEqual(services['freeswitch-2']!.profiles, ['ha']);
       assert.equal(services['control-plane']!.profiles, undefined, 'the single box needs no profile');
     });
 
-    it('runs FreeSWITCH from a published image with our configuration and dialplan mounted read-only', function () {
+    it('runs FreeSWITCH from a published image, on its stock configuration with our overlay installed by install.sh', function () {
       for (const name of ['freeswitch-1', 'freeswitch-2']) {
         const fs = services[name]!;
         assert.equal(fs.build, undefined, `${name} must not be built here`);
         assert.match(fs.image ?? '', /^[a-z0-9./-]+\/freeswitch:[\w.-]+$/);
-        assert.ok(fs.volumes?.some((v) => /\/freeswitch-conf:\/etc\/freeswitch:ro$/.test(v)), `${name} mounts freeswitch-conf/: ${fs.volumes}`);
-        assert.ok(fs.volumes?.some((v) => /\/dialplan:\/etc\/freeswitch\/dialplan:ro$/.test(v)), `${name} mounts dialplan/`);
+        assert.ok(fs.volumes?.includes('fsconf:/etc/freeswitch:ro'), `${name} runs on the prepared configuration: ${fs.volumes}`);
+        assert.deepEqual(fs.depends_on?.['freeswitch-config'], { condition: 'service_completed_successfully' });
         assert.ok(fs.healthcheck?.test.join(' ').includes('fs_cli'));
       }
+      // The stock configuration comes from the same image, copied once.
+      const stock = services['freeswitch-stock-config']!;
+      assert.equal(stock.image, services['freeswitch-1']!.image);
+      assert.ok(stock.volumes?.includes('fsconf:/target:rw'));
+      // The overlay: the repository's freeswitch-conf/ and dialplan/ (read-only) through install.sh.
+      const init = services['freeswitch-config']!;
+      assert.deepEqual(init.entrypoint, ['bash', '/switchboard/freeswitch-conf/install.sh', '/target']);
+      assert.deepEqual(init.depends_on?.['freeswitch-stock-config'], { condition: 'service_completed_successfully' });
+      assert.ok(init.volumes?.some((v) => /\/freeswitch-conf:\/switchboard\/freeswitch-conf:ro$/.test(v)), `${init.volumes}`);
+      assert.ok(init.volumes?.some((v) => /\/dialplan:\/switchboard\/dialplan:ro$/.test(v)));
+      // The dialplan's socket addresses are the control planes' advertised ones: active, then standby.
+      const env = init.environment ?? {};
+      assert.equal(env.SWITCHBOARD_CP_SOCKET, `${services['control-plane']!.environment?.FREESWITCH_OUTBOUND_ADVERTISE_HOST}:8084`);
+      assert.equal(env.SWITCHBOARD_CP_SOCKET_STANDBY, `${services['control-plane-standby']!.environment?.FREESWITCH_OUTBOUND_ADVERTISE_HOST}:8084`);
+      for (const cp of ['control-plane', 'control-plane-standby']) assert.equal(services[cp]!.environment?.FREESWITCH_OUTBOUND_HOST, '0.0.0.0');
+      assert.match(env.SWITCHBOARD_DIRECTORY_URL ?? '', /^http:\/\/control-plane:8080\/freeswitch\/directory$/);
+      // ESL leaves loopback only for the internal network, which is never published.
+      assert.equal(env.SWITCHBOARD_ESL_LISTEN_IP, '0.0.0.0');
+      assert.equal(env.SWITCHBOARD_ESL_ALLOW_CIDR, '172.28.90.0/24');
     });
 
     it('publishes only the documented ports', function () {
@@ -102,11 +123,13 @@ describe('deployment files (docker/)', function () {
         'freeswitch-1': '16384/udp..16583/udp (200)',
         'freeswitch-2': '16584/udp..16783/udp (200)',
         kamailio: '5060/udp',
+        'freeswitch-config': '',
+        'freeswitch-stock-config': '',
       });
     });
 
     it('keeps the database and recordings in named volumes', function () {
-      assert.deepEqual(Object.keys(volumes).sort(), ['pgdata', 'recordings']);
+      assert.deepEqual(Object.keys(volumes).sort(), ['fsconf', 'pgdata', 'recordings']);
       assert.ok(services.postgres!.volumes?.includes('pgdata:/var/lib/postgresql/data:rw'));
       for (const name of ['control-plane', 'control-plane-standby', 'freeswitch-1', 'freeswitch-2']) {
         assert.ok(services[name]!.volumes?.includes('recordings:/var/lib/switchboard/recordings:rw'), `${name} shares the recordings volume`);
