@@ -6,8 +6,9 @@
  * traces overlap, its header names must cover the recorded ones the adapter reads.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { fork } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../../src/logger.js';
 import { EslConnection } from '../../../src/engine/freeswitch/EslConnection.js';
 import { EslEvent } from '../../../src/engine/freeswitch/EslEvent.js';
@@ -19,6 +20,7 @@ import type { FsEvent } from '../../../src/engine/freeswitch/fsEvents.js';
 import { OriginateError } from '../../../src/engine/errors.js';
 import { SystemClock } from '../../../src/clock.js';
 import { FakeFreeSwitch, type ChannelSnapshot, type FakeFreeSwitchOptions } from '../../fixtures/fakeFreeswitch/FakeFreeSwitch.js';
+import type { FakeReply, FakeRequest } from '../../fixtures/fakeFreeswitch/ipc.js';
 import { tracePath } from './fakeEslPeer.js';
 
 const PASSWORD = 'fake-secret';
@@ -125,7 +127,7 @@ describe('fake FreeSWITCH with the real FreeSwitchEngine', function () {
     return fake;
   }
 
-  async function engineFor(fake: FakeFreeSwitch): Promise<FreeSwitchEngine> {
+  async function engineFor(fake: { eslPort: number }): Promise<FreeSwitchEngine> {
     const engine = new FreeSwitchEngine({
       nodes: [{ host: '127.0.0.1', port: fake.eslPort }],
       password: PASSWORD,
@@ -149,7 +151,7 @@ describe('fake FreeSWITCH with the real FreeSwitchEngine', function () {
   }
 
   function nextCall(engine: FreeSwitchEngine, ms = 3000): Promise<FsCallLeg> {
-    return withTimeout(once(engine, 'call').then(([leg]) => leg as FsCallLeg), ms, 'call on the engine');
+    return withTimeout(new Promise<FsCallLeg>((resolve) => engine.once('call', (leg) => resolve(leg as FsCallLeg))), ms, 'call on the engine');
   }
 
   const cp = (engine: FreeSwitchEngine): { host: string; port: number } => ({ host: '127.0.0.1', port: engine.outboundPort });
@@ -244,7 +246,7 @@ describe('fake FreeSWITCH with the real FreeSwitchEngine', function () {
     assert.equal(fake.channel(agent.id)?.direction, 'outbound');
     assert.equal(fake.channel(agent.id)?.destination, '1001');
 
-    const agentBridged = once(agent, 'bridged');
+    const agentBridged = new Promise((resolve) => agent.once('bridged', resolve));
     await leg.bridge(agent);
     await withTimeout(agentBridged, 2000, 'agent bridged');
     assert.equal(leg.state, 'bridged');
@@ -439,6 +441,49 @@ describe('fake FreeSWITCH with the real FreeSwitchEngine', function () {
     assert.equal(ended.endedCause, 'NORMAL_TEMPORARY_FAILURE');
     assert.equal(ended.fallback, 'unavailable');
     assert.equal(ended.socketSessions.length, 0);
+  });
+
+  it('runs as a child process driven over IPC', async () => {
+    const main = fileURLToPath(new URL('../../fixtures/fakeFreeswitch/main.ts', import.meta.url));
+    const child = fork(main, [JSON.stringify({ password: PASSWORD, heartbeatMs: 100, promptMs: 20 })], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    let stdout = '';
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    const replies = new Map<number, (r: FakeReply) => void>();
+    const ready = new Promise<number>((resolve) => {
+      child.on('message', (m: FakeReply) => {
+        if (m.type === 'ready') resolve(m.eslPort);
+        if (m.type === 'reply') replies.get(m.id)?.(m);
+      });
+    });
+    let nextId = 1;
+    const request = (r: Omit<FakeRequest, 'id'>): Promise<FakeReply> => {
+      const id = nextId++;
+      const p = new Promise<FakeReply>((resolve) => replies.set(id, resolve));
+      child.send({ ...r, id });
+      return withTimeout(p, 3000, `ipc ${r.op}`);
+    };
+    const eslPort = await withTimeout(ready, 8000, 'child ready');
+    assert.deepEqual(JSON.parse(stdout.trim()), { eslPort });
+    const engine = await engineFor({ eslPort });
+    await request({ op: 'setControlPlanes', controlPlanes: [cp(engine)] } as Omit<FakeRequest, 'id'>);
+    const arriving = nextCall(engine);
+    const placed = await request({ op: 'placeCall', call: { from: '+15550008', did: '15550100' } } as Omit<FakeRequest, 'id'>);
+    assert.ok(placed.type === 'reply' && placed.ok);
+    const uuid = (placed.result as ChannelSnapshot).uuid;
+    const leg = await arriving;
+    assert.equal(leg.id, uuid);
+    await leg.answer();
+    const hung = await request({ op: 'hangup', uuid } as Omit<FakeRequest, 'id'>);
+    assert.ok(hung.type === 'reply' && hung.ok && hung.channels.find((c) => c.uuid === uuid)?.state === 'ended');
+    assert.equal((await withTimeout(leg.ended, 2000, 'leg ended')).side, 'remote');
+    const stopped = await request({ op: 'stop' } as Omit<FakeRequest, 'id'>);
+    assert.ok(stopped.type === 'reply' && stopped.ok);
+    assert.equal(await withTimeout(exited, 3000, 'child exit'), 0);
   });
 
   describe('frames shaped like the recordings', () => {
