@@ -105,12 +105,21 @@ export async function startControlPlane(settings: Settings, options: StartOption
     const eventLog = new EventLog({ db, logger });
     cleanup.push(() => eventLog.close());
     // With HA the switch hands calls only to the active instance (Domain turns this on).
-    const engine = createEngine(config.engine, { logger, freeswitch: settings.freeswitch, simWritesRecordings: options.demo ?? false, takeCallsOnStart: !settings.ha.enabled });
+    // The metrics registry comes with the API, made below; events before it are not counted.
+    let countEslEvent: ((nodeId: string, event: string) => void) | null = null;
+    const engine = createEngine(config.engine, {
+      logger,
+      freeswitch: settings.freeswitch,
+      simWritesRecordings: options.demo ?? false,
+      takeCallsOnStart: !settings.ha.enabled,
+      onEslEvent: (nodeId, event) => countEslEvent?.(nodeId, event),
+    });
 
     const wallboard = new WallboardAggregator({ clock: engine.clock, timeZone: settings.acd.timeZone });
     await wallboard.loadToday(db);
     eventLog.onCommit(wallboard.eventLogHook);
     const api = createSwitchboardApi({ db, clock: wallClock, logger, config: settings.api, realtime: wallboard, eventLog });
+    countEslEvent = (nodeId, event) => api.metrics.countEslEvent(nodeId, event);
     engine.on('reconnected', ({ nodeId }) => {
       api.metrics.countEslReconnect(nodeId);
       logger.warn({ nodeId }, 'media node reconnected');
@@ -120,8 +129,20 @@ export async function startControlPlane(settings: Settings, options: StartOption
 
     let demoAgents: string[] = [];
     const demo = options.demo && engine instanceof SimEngine ? engine : null;
+    const m = api.metrics;
     const domain = new Domain({
       db, eventLog, engine, logger, acd: settings.acd, ivr: settings.ivr, dialerPool: settings.dialerPool, recordings: api.recordings,
+      metrics: {
+        routingDecision: (ms) => m.observeRoutingDecision(ms),
+        reattach: (r) => {
+          m.countReattach('reclaimed', r.reclaimed - r.reclaimFailed);
+          m.countReattach('reclaim_failed', r.reclaimFailed);
+          m.countReattach('gone_while_away', r.goneWhileAway);
+          m.countReattach('conversation_followed', r.connectedFollowed);
+          m.countReattach('conversation_ended', r.connectedEnded);
+        },
+        reattachDropped: (n) => m.countReattach('dropped', n),
+      },
       ...(demo ? { beforeIvr: async (acd: AcdService) => void (demoAgents = await seedDemo(acd, api.recordings, { agents: config.demo.agents })) } : {}),
     });
     cleanup.push(() => domain.stop('shutdown'));

@@ -126,6 +126,8 @@ export interface AcdOptions {
   timeZone?: string;
   /** Sliding window for real-time figures. */
   windowMs?: number;
+  /** Told how long each routing decision that produced offers took (ms; metrics). */
+  onRoutingDecision?: (ms: number) => void;
 }
 
 interface Live {
@@ -208,8 +210,11 @@ export class Acd extends TypedEmitter<AcdEvents> {
   #intervalTimer: TimerHandle | null = null;
   #closed = false;
 
+  readonly #onRoutingDecision: ((ms: number) => void) | undefined;
+
   constructor(options: AcdOptions) {
     super();
+    this.#onRoutingDecision = options.onRoutingDecision;
     this.#clock = options.clock;
     this.#events = options.events;
     this.#log = options.logger.child({ component: 'acd' });
@@ -701,8 +706,12 @@ export class Acd extends TypedEmitter<AcdEvents> {
   // ------------------------------------------------------------ internals
 
   #wrap<T>(fn: () => T): T {
+    const observe = this.#onRoutingDecision;
+    const t0 = observe ? performance.now() : 0;
     try {
-      return fn();
+      const result = fn();
+      if (observe && hasOffers(result)) observe(performance.now() - t0);
+      return result;
     } catch (err) {
       if (err instanceof RouterError) {
         throw new AcdError(err.code === 'conflict' ? 'conflict' : 'not-found', err.message);
@@ -1017,4 +1026,9 @@ function zeroDurations(): StateDurations {
 
 function newWork(): AgentWork {
   return { wrapTimer: null, wrapStartedAt: null, wrapInteractionId: null, wrapQueueId: null, wrapLimitAt: null, extendedMs: 0, lastRecord: null, handled: 0, talkMs: 0, wrapMs: 0, intervalHandled: 0, intervalTalkMs: 0, intervalWrapMs: 0 };
+}
+
+/** A router result that offered something: a routing decision was made. */
+function hasOffers(result: unknown): boolean {
+  return typeof result === 'object' && result !== null && Array.isArray((result as { offers?: unknown }).offers) && (result as { offers: unknown[] }).offers.length > 0;
 }

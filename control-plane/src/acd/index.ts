@@ -27,9 +27,25 @@ export interface AcdService {
   close(): void;
 }
 
-export async function startAcd(deps: { db: Knex; eventLog: EventLog; engine: MediaEngine; logger: Logger; config?: AcdConfig; onConnected?: (call: ConnectedCall) => void }): Promise<AcdService> {
+export async function startAcd(deps: {
+  db: Knex;
+  eventLog: EventLog;
+  engine: MediaEngine;
+  logger: Logger;
+  config?: AcdConfig;
+  onConnected?: (call: ConnectedCall) => void;
+  /** Time of each routing decision that offered something, ms (metrics). */
+  onRoutingDecision?: (ms: number) => void;
+}): Promise<AcdService> {
   const config = deps.config ?? loadAcdConfig();
-  const acd = new Acd({ clock: deps.engine.clock, events: deps.eventLog, logger: deps.logger, timeZone: config.timeZone, windowMs: config.windowMs });
+  const acd = new Acd({
+    clock: deps.engine.clock,
+    events: deps.eventLog,
+    logger: deps.logger,
+    timeZone: config.timeZone,
+    windowMs: config.windowMs,
+    ...(deps.onRoutingDecision ? { onRoutingDecision: deps.onRoutingDecision } : {}),
+  });
   const rebuilt = await rebuildFromLog(deps.db, acd, { lookbackMs: config.rebuildLookbackMs });
   const admin = new AcdAdmin(acd, deps.db);
   const voice = new VoiceQueue({ acd, engine: deps.engine, logger: deps.logger, ...(deps.onConnected ? { onConnected: deps.onConnected } : {}) });

@@ -31,6 +31,8 @@ export interface ReattachOptions {
   interactionIdOf: (leg: CallLeg) => string;
   /** How long a caller still on the switch may take to come back before being dropped (ms). */
   windowMs: number;
+  /** Told how many expected callers were dropped when the window closed (metrics). */
+  onDropped?: (count: number) => void;
 }
 
 export interface ReattachReport {
@@ -166,6 +168,7 @@ export class CallReattacher {
       if (this.#closed) return;
       const dropped = this.#o.voice.dropUnadopted();
       this.#expected.clear();
+      this.#o.onDropped?.(dropped.length);
       if (dropped.length > 0) this.#log.warn({ dropped: dropped.length, windowMs: this.#o.windowMs }, 'callers did not come back after the takeover; dropped');
     });
   }

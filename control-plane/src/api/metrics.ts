@@ -14,6 +14,7 @@ export class SwitchboardMetrics {
   readonly #queueServiceLevel: Gauge<'queue'>;
   readonly #agentsByState: Gauge<'state'>;
   readonly #routingLatency: Histogram;
+  readonly #reattached: Counter;
   readonly #eslEvents: Counter<'node' | 'event'>;
   readonly #eslReconnects: Counter<'node'>;
   readonly #dialerAbandonRate: Gauge<'campaign'>;
@@ -36,6 +37,12 @@ export class SwitchboardMetrics {
     this.#dialerAbandonRate = new Gauge({ name: 'switchboard_dialer_abandon_rate_ratio', help: 'Dialer abandon rate per campaign (0–1) over its regulatory window', labelNames: ['campaign'], registers });
     this.#webhookBacklog = new Gauge({ name: 'switchboard_webhook_backlog', help: 'Webhook deliveries waiting in the outbox', registers });
     this.#webhookDeliveries = new Counter({ name: 'switchboard_webhook_deliveries_total', help: 'Webhook delivery attempts by result', labelNames: ['result'], registers });
+    this.#reattached = new Counter({
+      name: 'switchboard_reattach_calls_total',
+      help: "What became of the previous active's calls after a takeover or restart, by outcome",
+      labelNames: ['outcome'],
+      registers,
+    });
     for (const state of AGENT_STATES) this.#agentsByState.set({ state }, 0);
   }
 
@@ -52,6 +59,10 @@ export class SwitchboardMetrics {
   observeRoutingDecision(ms: number): void { this.#routingLatency.observe(ms / 1000); }
   countEslEvent(node: string, event: string): void { this.#eslEvents.inc({ node, event }); }
   countEslReconnect(node: string): void { this.#eslReconnects.inc({ node }); }
+  /** outcome: reclaimed, reclaim_failed, gone_while_away, conversation_followed, conversation_ended, dropped. */
+  countReattach(outcome: string, n: number): void {
+    if (n > 0) this.#reattached.inc({ outcome }, n);
+  }
   setDialerAbandonRate(campaign: string, ratio: number): void { this.#dialerAbandonRate.set({ campaign }, ratio); }
   setWebhookBacklog(n: number): void { this.#webhookBacklog.set(n); }
   countWebhookDelivery(result: 'delivered' | 'failed' | 'dead'): void { this.#webhookDeliveries.inc({ result }); }

@@ -7,12 +7,12 @@ import { FreeSwitchEngine, freeSwitchEngineOptions, type FreeSwitchEnv } from '.
 
 export function createEngine(
   config: EngineConfig,
-  deps: { logger: Logger; freeswitch: FreeSwitchEnv; simWritesRecordings?: boolean; /** false for a high-availability instance: it takes calls once active. */ takeCallsOnStart?: boolean },
+  deps: { logger: Logger; freeswitch: FreeSwitchEnv; simWritesRecordings?: boolean; /** false for a high-availability instance: it takes calls once active. */ takeCallsOnStart?: boolean; onEslEvent?: (nodeId: string, event: string) => void },
 ): MediaEngine {
   switch (config.kind) {
     case 'sim':
       return new SimEngine({ seed: config.seed, startTime: Date.now(), writeRecordingFiles: deps.simWritesRecordings ?? false });
     case 'freeswitch':
-      return new FreeSwitchEngine({ ...freeSwitchEngineOptions(config, deps.freeswitch, { logger: deps.logger }), takeCallsOnStart: deps.takeCallsOnStart ?? true });
+      return new FreeSwitchEngine({ ...freeSwitchEngineOptions(config, deps.freeswitch, { logger: deps.logger }), takeCallsOnStart: deps.takeCallsOnStart ?? true, ...(deps.onEslEvent ? { onEslEvent: deps.onEslEvent } : {}) });
   }
 }

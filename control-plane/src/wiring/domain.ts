@@ -40,6 +40,15 @@ export interface DomainDeps {
   recordings: RecordingService;
   /** Runs once the ACD is up and before flows are deployed (the demo seeds its queues here). */
   beforeIvr?: (acd: AcdService) => Promise<void>;
+  metrics?: DomainMetrics;
+}
+
+/** What the domain tells /metrics. */
+export interface DomainMetrics {
+  routingDecision(ms: number): void;
+  /** After a takeover or restart: what became of the previous active's calls. */
+  reattach(report: ReattachReport): void;
+  reattachDropped(count: number): void;
 }
 
 export class Domain {
@@ -72,6 +81,7 @@ export class Domain {
       engine,
       logger,
       config: this.#deps.acd,
+      ...(this.#deps.metrics ? { onRoutingDecision: (ms: number) => this.#deps.metrics?.routingDecision(ms) } : {}),
       // Recording policy per queue: started once the customer is bridged to the agent.
       onConnected: ({ interactionId, queueId, agentId, customer }) => {
         recordings
@@ -82,7 +92,15 @@ export class Domain {
     this.acd = acd;
     await this.#deps.beforeIvr?.(acd);
     const handoff = new AcdIvrHandoff(acd.acd, acd.voice);
-    const reattacher = new CallReattacher({ acd: acd.acd, voice: acd.voice, engine, logger, interactionIdOf: interactionIdForLeg, windowMs: this.#deps.acd.reattachWindowMs });
+    const reattacher = new CallReattacher({
+      acd: acd.acd,
+      voice: acd.voice,
+      engine,
+      logger,
+      interactionIdOf: interactionIdForLeg,
+      windowMs: this.#deps.acd.reattachWindowMs,
+      onDropped: (n) => this.#deps.metrics?.reattachDropped(n),
+    });
     this.reattacher = reattacher;
     this.ivr = await startIvr({
       db,
@@ -114,6 +132,7 @@ export class Domain {
     // switch for the previous active's callers.
     await engine.setTakingCalls?.(true);
     this.lastReattach = await reattacher.start();
+    this.#deps.metrics?.reattach(this.lastReattach);
     const resumed = await dialer.resumeRunningCampaigns();
     if (resumed.length > 0) this.#log.info({ campaigns: resumed }, 'running campaigns resumed');
   }

@@ -268,5 +268,14 @@ describe('ha fault on FreeSWITCH: the active control plane is killed with caller
     assert.equal(duplicateEids, 0);
     assert.equal(abandoned, 0, 'nobody counted as abandoned');
     assert.deepEqual(fs.unknownCommands, [], 'the control plane used only commands FreeSWITCH has');
+
+    // What an operator's Prometheus sees on the new active.
+    const metrics = await (await fetch(`${b.http}/metrics`)).text();
+    const value = (line: RegExp): number => Number(line.exec(metrics)?.[1] ?? NaN);
+    assert.equal(value(/^switchboard_reattach_calls_total\{outcome="reclaimed"\} (\d+)$/m), 4);
+    assert.equal(value(/^switchboard_reattach_calls_total\{outcome="conversation_followed"\} (\d+)$/m), 1);
+    assert.equal(value(/^switchboard_ha_takeovers_total (\d+)$/m), 1);
+    assert.ok(value(/^switchboard_routing_decision_seconds_count (\d+)$/m) >= 1, 'routing decisions are timed');
+    assert.ok(value(/^switchboard_esl_events_total\{node="127\.0\.0\.1:\d+",event="CHANNEL_EXECUTE_COMPLETE"\} (\d+)$/m) > 0, 'ESL events are counted per node');
   });
 });

@@ -98,6 +98,13 @@ interface NodeState {
   heartbeatTimer: TimerHandle | null;
 }
 
+/** The event's name for metrics: FreeSWITCH's Event-Name (CUSTOM with its subclass). */
+function eventName(e: FsEvent): string {
+  const name = e.event.get('Event-Name') ?? e.type;
+  const sub = e.event.get('Event-Subclass');
+  return sub ? `${name} ${sub}` : name;
+}
+
 /** Channel states of a leg that uuid_bridge put in a bridge (originator, other side). */
 const BRIDGED_STATES = new Set(['CS_EXCHANGE_MEDIA', 'CS_SOFT_EXECUTE']);
 /** How long a hang-up seen on the inbound connection is remembered (for orphan calls listed just before it). */
@@ -184,6 +191,7 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
       onLeg: (leg) => this.#onLeg(leg),
       ...(options.legOptions ? { legOptions: options.legOptions } : {}),
       nodeOf: (coreUuid) => this.#nodeIdOf(coreUuid),
+      ...(options.onEslEvent ? { onEvent: (nodeId: string, e: FsEvent) => options.onEslEvent?.(nodeId, eventName(e)) } : {}),
     });
   }
 
@@ -513,6 +521,7 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
   readonly #legNode = new Map<string, string>();
 
   #onNodeEvent(node: NodeState, e: FsEvent): void {
+    this.#o.onEslEvent?.(node.id, eventName(e));
     if (!node.coreUuid) {
       const core = e.event.get('Core-UUID');
       if (core) node.coreUuid = core;

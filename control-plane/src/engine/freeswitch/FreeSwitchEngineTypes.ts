@@ -45,6 +45,8 @@ export interface FreeSwitchEngineOptions {
    * false and is switched on by `setTakingCalls(true)` when it becomes active.
    */
   takeCallsOnStart?: boolean;
+  /** Told of every ESL event received, inbound connection and call sockets alike (metrics). */
+  onEslEvent?: (nodeId: string, event: string) => void;
   /** Where `uuid_transfer` sends an orphaned caller to come back (default `reattach` in `switchboard-fallback`, see dialplan/public.xml). */
   reattach?: { extension: string; context: string };
 }

@@ -25,6 +25,8 @@ export interface OutboundServerOptions {
   legOptions?: Partial<Pick<FsCallLegOptions, 'newId' | 'tts' | 'transferContext' | 'musicOnHold'>>;
   /** Maps a channel's Core-UUID to the node id it belongs to. */
   nodeOf?: (coreUuid: string) => string;
+  /** Told of every event a call's socket delivers (metrics). */
+  onEvent?: (nodeId: string, event: FsEvent) => void;
 }
 
 export class OutboundServer {
@@ -73,7 +75,11 @@ export class OutboundServer {
     const channel = new EslChannel(
       socket,
       {
-        onEvent: (e) => (leg ? leg.handleEvent(e) : early.push(e)),
+        onEvent: (e) => {
+          o.onEvent?.(leg?.nodeId ?? 'unknown', e);
+          if (leg) leg.handleEvent(e);
+          else early.push(e);
+        },
         onNotice: (frame) => {
           if (frame.headers['Content-Type'] === 'text/disconnect-notice') {
             leg?.handleSocketEnd(frame.headers['Content-Disposition'] === 'linger' ? 'linger-notice' : 'disconnect-notice');
