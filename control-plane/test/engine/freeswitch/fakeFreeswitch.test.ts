@@ -386,6 +386,10 @@ describe('fake FreeSWITCH with the real FreeSwitchEngine', function () {
     const agent = await primary.originate({ to: { kind: 'user', user: '1001' }, callerId: { number: '15550100' }, timeoutMs: 3000 });
     await leg.bridge(agent);
     await fake.waitFor((chs) => chs.filter((c) => c.state === 'bridged').length === 2);
+    // The engine turns resuming off before it bridges (a crash must not break a conversation);
+    // this is what happens to a bridge made with it still on.
+    assert.equal(fake.channel(call.uuid)?.variables.socket_resume, 'false');
+    await primary.api(`uuid_setvar ${call.uuid} socket_resume true`);
 
     const reattached = nextCall(standby);
     const primaryPort = primary.outboundPort;
