@@ -371,6 +371,31 @@ describe('FreeSWITCH engine against recorded traces', function () {
     assert.equal(engine.health().status, 'up');
   });
 
+  it('after reconnecting, ends a leg whose channel the switch no longer lists (a hang-up missed meanwhile)', async () => {
+    const recorded = scriptOf('inbound-esl-originate.jsonl');
+    let sessions = 0;
+    // First connection: auth and subscription, dropped on `api status`. Second: the same, then
+    // the recorded `show channels as json` (one channel, trace-leg-a: not our leg).
+    peer = new FakeInboundPeer(
+      () => {
+        sessions++;
+        return only(recorded, (r) => r.startsWith('auth') || r.startsWith('event') || (sessions > 1 && r.startsWith('api show channels')));
+      },
+      { dropOn: (_c, key) => key === 'api status' },
+    );
+    engine = await startEngine(peer);
+    const incoming = nextCall(engine);
+    await dialOutbound(engine.outboundPort, scriptOf('outbound-socket-caller-abandons.jsonl'));
+    const leg = await incoming;
+    await waitFor(() => leg.state === 'ringing');
+    const reconnected = new Promise<{ nodeId: string }>((resolve) => engine!.once('reconnected', resolve));
+    await assert.rejects(engine.api('status'));
+    await reconnected;
+    const ended = await leg.ended;
+    assert.equal(ended.cause, 'CHANNEL_GONE');
+    assert.ok(peer.sessions[1]!.received.includes('api show channels as json'));
+  });
+
   it('a node that stays away is declared down and its legs are reported lost', async () => {
     peer = new FakeInboundPeer(nodeScript);
     engine = await startEngine(peer);

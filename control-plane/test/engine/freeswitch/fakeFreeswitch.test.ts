@@ -407,6 +407,69 @@ describe('fake FreeSWITCH with the real FreeSwitchEngine', function () {
     );
   });
 
+  it('HA: a standby refuses calls until it takes them, then lists the dead active\'s calls, pulls the waiting caller back and follows the conversation', async () => {
+    const fake = await fakeSwitch({ retryDelayMs: 5000, retryRounds: 5 });
+    const active = await engineFor(fake);
+    const standbyPort = await refusedPort();
+    const standby = new FreeSwitchEngine({
+      nodes: [{ host: '127.0.0.1', port: fake.eslPort }],
+      password: PASSWORD,
+      outboundSocket: { host: '127.0.0.1', port: standbyPort },
+      logger: silentLogger(),
+      commandTimeoutMs: 2000,
+      startTimeoutMs: 3000,
+      takeCallsOnStart: false,
+    });
+    await standby.start();
+    cleanups.push(() => standby.stop());
+    // The dialplan tries the standby first here: it must be refused and the call go on to the active.
+    fake.setControlPlanes([{ host: '127.0.0.1', port: standbyPort }, cp(active)]);
+    const first = nextCall(active);
+    const waiting = fake.placeCall({ from: '+15550010', did: '15550100' });
+    const waitingLeg = await first;
+    await waitingLeg.answer();
+    await waitingLeg.startMusicOnHold();
+    assert.deepEqual(fake.channel(waiting.uuid)?.socketSessions.map((x) => x.port), [active.outboundPort], 'the standby took nothing');
+    const second = nextCall(active);
+    const talking = fake.placeCall({ from: '+15550011', did: '15550100' });
+    const talkingLeg = await second;
+    await talkingLeg.answer();
+    const agent = await active.originate({ to: { kind: 'user', user: '1001' }, callerId: { number: '15550100' }, timeoutMs: 3000 });
+    await talkingLeg.bridge(agent);
+
+    await crash(active);
+    await fake.waitFor((chs) => byId(waiting.uuid)(chs)?.application === 'playback', 3000); // holding in the reattach loop
+    await standby.setTakingCalls(true);
+    const { calls, errors } = await standby.orphanCalls();
+    assert.deepEqual(errors, []);
+    const orphan = (id: string) => calls.find((c) => c.id === id);
+    assert.deepEqual(
+      calls.map((c) => [c.id, c.bridged]).sort(),
+      [
+        [waiting.uuid, false],
+        [talking.uuid, true],
+        [agent.id, true],
+      ].sort(),
+    );
+
+    // Pulled back at once (the dialplan alone would wait 5 s), same channel.
+    const back = nextCall(standby, 1500);
+    await orphan(waiting.uuid)!.reclaim();
+    const again = await back;
+    assert.equal(again.id, waiting.uuid);
+    assert.equal(again.state, 'answered');
+    assert.deepEqual(fake.channel(waiting.uuid)?.transfers, ['reattach XML switchboard-fallback']);
+    assert.equal((await standby.orphanCalls()).calls.some((c) => c.id === waiting.uuid), false, 'driven again: no longer an orphan');
+
+    // The conversation goes on untouched; its end reaches the standby over its inbound connection.
+    assert.equal(fake.channel(talking.uuid)?.state, 'bridged');
+    await fake.hangup(talking.uuid);
+    assert.deepEqual(await withTimeout(orphan(talking.uuid)!.ended, 2000, 'end of the conversation'), { cause: 'NORMAL_CLEARING' });
+    // Not taking calls any more: the server stops listening, live legs keep their sockets.
+    await standby.setTakingCalls(false);
+    assert.equal(again.state, 'answered');
+  });
+
   it('uuid_transfer <uuid> reattach XML switchboard-fallback reconnects a holding caller at once, and ends a live socket first', async () => {
     const fake = await fakeSwitch({ retryDelayMs: 5000, retryRounds: 5 });
     const engine = await engineFor(fake);
