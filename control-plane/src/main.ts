@@ -132,6 +132,7 @@ export async function startControlPlane(settings: Settings, options: StartOption
     const m = api.metrics;
     const domain = new Domain({
       db, eventLog, engine, logger, acd: settings.acd, ivr: settings.ivr, dialerPool: settings.dialerPool, recordings: api.recordings,
+      webhooks: api.outbox,
       metrics: {
         routingDecision: (ms) => m.observeRoutingDecision(ms),
         reattach: (r) => {

@@ -17,7 +17,7 @@ import type { CampaignLiveStats, DialerEventMap } from './DialerTypes.js';
 import { readDncNumbers } from './dncImport.js';
 import { CampaignNotFoundError, CampaignStateError, DialerValidationError } from './errors.js';
 import { importLeadList, type LeadImportResult, type RowReject } from './leadImport.js';
-import { PgDialerStore } from './PgDialerStore.js';
+import { PgDialerStore, type AttemptFinishedHook } from './PgDialerStore.js';
 
 export interface DialerServiceOptions {
   db: Db;
@@ -27,6 +27,8 @@ export interface DialerServiceOptions {
   /** The agents for a campaign (the ACD adapter in production, SimAgentPool in the simulator). */
   poolFor: (campaign: Campaign) => DialerAgentPool;
   tickMs?: number;
+  /** Runs in the transaction that finishes each attempt (the `campaign.attempt` webhook). */
+  onAttemptFinished?: AttemptFinishedHook;
 }
 
 interface CampaignRow {
@@ -56,7 +58,7 @@ export class DialerService extends TypedEmitter<DialerEventMap> {
   constructor(options: DialerServiceOptions) {
     super();
     this.#o = options;
-    this.store = new PgDialerStore(options.db);
+    this.store = new PgDialerStore(options.db, options.onAttemptFinished);
   }
 
   async createCampaign(input: unknown): Promise<Campaign> {

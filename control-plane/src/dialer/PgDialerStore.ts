@@ -24,8 +24,34 @@ interface LeadRow {
 
 const ms = (d: Date | string | null): number | null => (d === null ? null : new Date(d).getTime());
 
+/** What a finished attempt tells subscribers (the `campaign.attempt` webhook's data). */
+export interface FinishedAttempt {
+  attemptId: string;
+  campaignId: string;
+  leadId: string;
+  externalId: string | null;
+  phone: string;
+  attemptNo: number;
+  outcome: AttemptOutcome;
+  startedAt: string;
+  endedAt: string;
+  answeredAt: string | null;
+  connectedAt: string | null;
+  amdResult: string | null;
+  agentId: string | null;
+  recordingRef: string | null;
+  /** What happens to the lead next: retry / callback at a time, or done with the reason. */
+  next: { kind: 'retry' | 'callback'; at: string } | { kind: 'done'; reason: string };
+}
+
+/** Runs inside the transaction that finishes an attempt (the webhook outbox writes its rows there). */
+export type AttemptFinishedHook = (trx: Knex.Transaction, attempt: FinishedAttempt) => Promise<void>;
+
 export class PgDialerStore implements DialerStore {
-  constructor(readonly db: Db) {}
+  constructor(
+    readonly db: Db,
+    readonly onFinished?: AttemptFinishedHook,
+  ) {}
 
   async claimDueLeads(campaign: Campaign, now: number, limit: number, callbacksFor?: ReadonlySet<string>): Promise<LeadToDial[]> {
     if (limit <= 0) return [];
@@ -135,6 +161,7 @@ export class PgDialerStore implements DialerStore {
           recording_ref: end.recordingRef ?? null,
         });
       await applyPlan(trx, end.leadId, end.plan, end.endedAt, end.outcome);
+      if (this.onFinished) await this.onFinished(trx, await finishedAttempt(trx, end));
     });
   }
 
@@ -228,5 +255,33 @@ function toAttempt(r: Record<string, unknown>): AttemptRecord {
     callbackAt: ms(r.callback_at as Date | null),
     timeZone: r.time_zone as string,
     leadAttempts: r.lead_attempts as number,
+  };
+}
+
+async function finishedAttempt(trx: Knex.Transaction, end: AttemptEnd): Promise<FinishedAttempt> {
+  const row = (await trx('dialer_attempts as a')
+    .join('dialer_leads as l', 'l.id', 'a.lead_id')
+    .where('a.id', end.id)
+    .first('a.campaign_id', 'a.attempt_no', 'a.phone', 'a.started_at', 'l.external_id')) as
+    | { campaign_id: string; attempt_no: number; phone: string; started_at: Date; external_id: string | null }
+    | undefined;
+  if (!row) throw new Error(`attempt ${end.id} vanished while being finished`);
+  const iso = (t: number | undefined): string | null => (t === undefined ? null : new Date(t).toISOString());
+  return {
+    attemptId: end.id,
+    campaignId: String(row.campaign_id),
+    leadId: end.leadId,
+    externalId: row.external_id,
+    phone: row.phone,
+    attemptNo: Number(row.attempt_no),
+    outcome: end.outcome,
+    startedAt: new Date(row.started_at).toISOString(),
+    endedAt: new Date(end.endedAt).toISOString(),
+    answeredAt: iso(end.answeredAt),
+    connectedAt: iso(end.connectedAt),
+    amdResult: end.amdResult ?? null,
+    agentId: end.agentId ?? null,
+    recordingRef: end.recordingRef ?? null,
+    next: end.plan.kind === 'done' ? { kind: 'done', reason: end.plan.reason } : { kind: end.plan.kind, at: new Date(end.plan.at).toISOString() },
   };
 }

@@ -19,6 +19,7 @@ import type { RecordingService } from '../recording/RecordingService.js';
 import { createAcdRouter } from '../api/routes/acd.js';
 import { createCampaignsRouter } from '../api/routes/campaigns.js';
 import type { RoleParticipant } from '../ha/index.js';
+import type { WebhookOutbox } from '../api/webhooks/WebhookOutbox.js';
 
 const DRAIN_MS = 2000;
 
@@ -41,6 +42,8 @@ export interface DomainDeps {
   /** Runs once the ACD is up and before flows are deployed (the demo seeds its queues here). */
   beforeIvr?: (acd: AcdService) => Promise<void>;
   metrics?: DomainMetrics;
+  /** Webhook outbox: `campaign.attempt` rows are written in the transaction that finishes each attempt. */
+  webhooks?: Pick<WebhookOutbox, 'enqueue'>;
 }
 
 /** What the domain tells /metrics. */
@@ -124,7 +127,21 @@ export class Domain {
       },
       priority: this.#deps.dialerPool.priority,
     });
-    dialer = new DialerService({ db, engine, clock: engine.clock, logger, poolFor: () => pool });
+    const webhooks = this.#deps.webhooks;
+    dialer = new DialerService({
+      db,
+      engine,
+      clock: engine.clock,
+      logger,
+      poolFor: () => pool,
+      ...(webhooks
+        ? {
+            onAttemptFinished: async (trx, attempt) => {
+              await webhooks.enqueue(trx, [{ id: attempt.attemptId, type: 'campaign.attempt', occurredAt: attempt.endedAt, data: { ...attempt } }]);
+            },
+          }
+        : {}),
+    });
     this.dialer = dialer;
     this.routers = { acd: createAcdRouter(acd.admin), ivr: this.ivr.router, campaigns: createCampaignsRouter({ dialer }) };
     this.#running = true;

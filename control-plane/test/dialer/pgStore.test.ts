@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { importLeadList } from '../../src/dialer/leadImport.js';
 import { PgDialerStore } from '../../src/dialer/PgDialerStore.js';
+import { WebhookOutbox } from '../../src/api/webhooks/WebhookOutbox.js';
 import { CampaignRunner } from '../../src/dialer/CampaignRunner.js';
 import type { DialerAgentPool } from '../../src/dialer/agentPool.js';
 import { SimEngine } from '../../src/engine/sim/SimEngine.js';
@@ -100,6 +101,36 @@ describe('PgDialerStore (real PostgreSQL)', function () {
     assert.deepEqual([a?.outcome, a?.endedAt], [null, null]);
     const after = await t.db('dialer_leads').where({ id: lead.id }).first();
     assert.equal(new Date(after.next_attempt_at).getTime(), new Date(lead.next_attempt_at).getTime());
+  });
+
+  it('queues one campaign.attempt webhook per interested subscription in the transaction that finishes the attempt', async () => {
+    const outbox = new WebhookOutbox({ db: t.db, publicBaseUrl: 'http://localhost:8080' });
+    const crm = await outbox.createSubscription({ name: 'crm', url: 'https://crm.example.com/hook', eventTypes: ['campaign.attempt'] });
+    await outbox.createSubscription({ name: 'wallboard', url: 'https://wb.example.com/hook', eventTypes: ['agent.state'] });
+    const hooked = new PgDialerStore(t.db, async (trx, attempt) => {
+      await outbox.enqueue(trx, [{ id: attempt.attemptId, type: 'campaign.attempt', occurredAt: attempt.endedAt, data: { ...attempt } }]);
+    });
+    const lead = await t.db('dialer_leads').where({ phone: '+12125550101' }).first();
+    const id = '33333333-3333-4333-8333-333333333333';
+    await hooked.startAttempt({ id, campaignId: campaign.id, leadId: String(lead.id), phone: lead.phone, attemptNo: 2, startedAt: NOW, legId: 'leg-3' });
+    await hooked.finishAttempt({ id, leadId: String(lead.id), outcome: 'no-answer', endedAt: NOW + 30_000, plan: { kind: 'retry', at: NOW + 3600_000 } });
+    const rows = (await t.db('webhook_outbox').where({ event_id: id }).select('subscription_id', 'event_type', 'payload')) as Array<{ subscription_id: string; event_type: string; payload: unknown }>;
+    assert.deepEqual(rows.map((r) => [r.subscription_id, r.event_type]), [[crm.subscription.id, 'campaign.attempt']], 'only the subscription that wants it');
+    const payload = (typeof rows[0]!.payload === 'string' ? JSON.parse(rows[0]!.payload) : rows[0]!.payload) as { type: string; data: Record<string, unknown> };
+    assert.equal(payload.type, 'campaign.attempt');
+    assert.deepEqual(
+      { ...payload.data },
+      {
+        attemptId: id, campaignId: campaign.id, leadId: String(lead.id), externalId: null, phone: '+12125550101', attemptNo: 2, outcome: 'no-answer',
+        startedAt: new Date(NOW).toISOString(), endedAt: new Date(NOW + 30_000).toISOString(), answeredAt: null, connectedAt: null, amdResult: null, agentId: null,
+        recordingRef: null, next: { kind: 'retry', at: new Date(NOW + 3600_000).toISOString() },
+      },
+    );
+    // A finish that fails queues nothing (one transaction).
+    const id2 = '44444444-4444-4444-8444-444444444444';
+    await hooked.startAttempt({ id: id2, campaignId: campaign.id, leadId: String(lead.id), phone: lead.phone, attemptNo: 3, startedAt: NOW, legId: 'leg-4' });
+    await assert.rejects(hooked.finishAttempt({ id: id2, leadId: String(lead.id), outcome: 'busy', endedAt: NOW + 2000, plan: { kind: 'retry', at: Date.UTC(-10000, 0, 1) } }), /out of range/);
+    assert.equal((await t.db('webhook_outbox').where({ event_id: id2 })).length, 0);
   });
 
   it('a restarted runner restores the abandon rate of the legal window from stored attempts', async () => {
