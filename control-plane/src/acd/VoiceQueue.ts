@@ -389,6 +389,7 @@ export class VoiceQueue {
       callerId: ctx.callback ? { number: ctx.callback, name: 'Callback' } : ctx.leg?.callerId ?? { number: 'unknown' },
       timeoutMs: q.settings.offerTimeoutSec * 1000,
       variables: { interaction_id: ctx.id, queue_id: q.id, agent_id: agentId },
+      customer: ctx.leg,
       isDone: () => ctx.done,
       notReached: (why) => this.#safeReject(ctx, agentId, why),
     });

@@ -20,6 +20,12 @@ export interface RingAgentPhone {
   callerId: CallerId;
   timeoutMs: number;
   variables: Record<string, string>;
+  /**
+   * The customer's leg when there is one: the agent is called on the same media node (two
+   * FreeSWITCH nodes cannot bridge each other's legs), and the caller's X-Load-Call header
+   * (load tests join caller and agent by it) goes on to the agent.
+   */
+  customer?: CallLeg | null;
   /** The interaction is finished for its owner (caller gone, deadline passed). */
   isDone: () => boolean;
   /** The agent could not be reached: tell the ACD (RONA or failed). */
@@ -42,6 +48,7 @@ export async function ringAgentPhone(o: RingAgentPhone): Promise<CallLeg | null>
       callerId: o.callerId,
       timeoutMs: o.timeoutMs,
       variables: o.variables,
+      ...(o.customer && o.customer.state !== 'ended' ? { near: o.customer, ...forwardedHeaders(o.customer) } : {}),
       signal: abort.signal,
     });
   } catch (err) {
@@ -67,4 +74,16 @@ export async function ringAgentPhone(o: RingAgentPhone): Promise<CallLeg | null>
   }
   for (const [other, ring] of o.rings) if (other !== o.agentId) ring.abort();
   return agentLeg;
+}
+
+/** Headers of the caller's INVITE that go on to the agent's (FreeSWITCH keeps them as sip_h_<name>). */
+const FORWARDED_HEADERS = ['X-Load-Call'];
+
+function forwardedHeaders(customer: CallLeg): { sipHeaders?: Record<string, string> } {
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = customer.variables[`sip_h_${name}`];
+    if (value !== undefined && /^[A-Za-z0-9._:@-]{1,128}$/.test(value)) headers[name] = value;
+  }
+  return Object.keys(headers).length > 0 ? { sipHeaders: headers } : {};
 }

@@ -299,6 +299,7 @@ export class AcdAgentPool implements DialerAgentPool {
       // The connect deadline ends the ring; the extra second lets it fire first.
       timeoutMs: Math.max(1, ctx.deadline - this.#clock.now()) + 1000,
       variables: { ...this.#variables(ctx), interaction_id: ctx.interactionId, queue_id: ctx.target.queueId, agent_id: agentId },
+      customer: ctx.request.customer,
       isDone: () => ctx.done,
       notReached: (why) => this.#notReached(ctx, agentId, why),
     });

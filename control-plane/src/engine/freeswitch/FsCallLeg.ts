@@ -41,8 +41,11 @@ export interface FsCallLegOptions {
   channelData: EslEvent;
   clock: Clock;
   logger: Logger;
-  /** Node this leg runs on (Core-UUID or node id). */
-  nodeId: string;
+  /**
+   * Node this leg runs on: a node id, or a function giving it (a call can arrive before the
+   * engine learnt its node's Core-UUID; the function answers with the node id once known).
+   */
+  nodeId: string | (() => string);
   /** Event-UUID generator (tests pin it to match recorded traces). */
   newId?: () => string;
   /** TTS engine and default voice for `{kind:'tts'}` prompts (default flite / kal). */
@@ -73,7 +76,7 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
   readonly callerId: CallerId;
   readonly destination: string;
   readonly variables: Readonly<Record<string, string>>;
-  readonly nodeId: string;
+  readonly #nodeId: string | (() => string);
   readonly ended: Promise<HangupEvent>;
 
   readonly #channel: EslChannel;
@@ -106,7 +109,7 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
     this.#transferContext = o.transferContext ?? 'agents';
     this.#moh = o.musicOnHold ?? 'local_stream://moh';
     this.id = d.get('Unique-ID') ?? d.get('Channel-Unique-ID') ?? '';
-    this.nodeId = o.nodeId;
+    this.#nodeId = o.nodeId;
     this.direction = (d.get('Call-Direction') ?? d.get('Channel-Direction')) === 'outbound' ? 'outbound' : 'inbound';
     const name = d.get('Channel-Caller-ID-Name') ?? d.get('Caller-Caller-ID-Name');
     this.callerId = {
@@ -123,6 +126,11 @@ export class FsCallLeg extends TypedEmitter<CallLegEventMap> implements CallLeg 
     this.ended = new Promise<HangupEvent>((resolve) => {
       this.#resolveEnded = resolve;
     });
+  }
+
+  /** The node carrying this leg (its id once the engine knows the node's Core-UUID). */
+  get nodeId(): string {
+    return typeof this.#nodeId === 'function' ? this.#nodeId() : this.#nodeId;
   }
 
   get state(): LegState {

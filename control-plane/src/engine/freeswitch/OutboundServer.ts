@@ -104,7 +104,7 @@ export class OutboundServer {
         channelData,
         clock: o.clock,
         logger: o.logger,
-        nodeId: o.nodeOf ? o.nodeOf(coreUuid) : coreUuid,
+        nodeId: o.nodeOf ? () => (o.nodeOf as (c: string) => string)(coreUuid) : coreUuid,
         ...o.legOptions,
       });
       for (const e of early.splice(0)) leg.handleEvent(e);
