@@ -8,7 +8,6 @@
  * down: its legs are reported lost (`node.down`) and the other nodes carry on.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { abortReason, SystemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { TypedEmitter } from '../../events.js';
 import type { Logger } from '../../logger.js';
@@ -30,56 +29,14 @@ import type { FreeSwitchEngineOptions } from './FreeSwitchEngineTypes.js';
 import type { FsCallLeg } from './FsCallLeg.js';
 import type { FsEvent } from './fsEvents.js';
 import { OutboundServer } from './OutboundServer.js';
+import { BRIDGED_STATES, HangupWatch, parseShowChannels, type LiveChannel } from './channels.js';
+
+export { parseShowChannels, type LiveChannel } from './channels.js';
 
 export type { FreeSwitchEngineOptions } from './FreeSwitchEngineTypes.js';
 
 /** Events the inbound connection subscribes to (CUSTOM subclasses last). */
 export const INBOUND_EVENTS = ['BACKGROUND_JOB', 'HEARTBEAT', 'CHANNEL_HANGUP_COMPLETE', 'CUSTOM', 'avmd::start', 'avmd::beep', 'avmd::stop'];
-
-export interface LiveChannel {
-  uuid: string;
-  nodeId: string;
-  direction: 'inbound' | 'outbound';
-  /** FreeSWITCH call state: RINGING, EARLY, ACTIVE, HELD … */
-  callState: string;
-  /** Channel state: CS_EXECUTE (running dialplan applications), CS_EXCHANGE_MEDIA / CS_SOFT_EXECUTE (bridged by uuid_bridge) … */
-  state: string;
-  callerNumber: string;
-  destination: string;
-  /** Application running now (socket, playback, bridge …). */
-  application: string;
-  createdEpochS: number;
-}
-
-const channelRowSchema = z.object({
-  uuid: z.string(),
-  direction: z.string(),
-  callstate: z.string().default(''),
-  state: z.string().default(''),
-  cid_num: z.string().default(''),
-  dest: z.string().default(''),
-  application: z.string().default(''),
-  created_epoch: z.string().default('0'),
-});
-
-/** `show channels as json` → rows; `{"row_count":0}` (no rows key) is an empty list. */
-export function parseShowChannels(text: string, nodeId: string): LiveChannel[] {
-  const parsed = z.object({ row_count: z.number(), rows: z.array(z.unknown()).optional() }).parse(JSON.parse(text));
-  return (parsed.rows ?? []).map((raw) => {
-    const r = channelRowSchema.parse(raw);
-    return {
-      uuid: r.uuid,
-      nodeId,
-      direction: r.direction === 'outbound' ? 'outbound' : 'inbound',
-      callState: r.callstate,
-      state: r.state,
-      callerNumber: r.cid_num,
-      destination: r.dest,
-      application: r.application,
-      createdEpochS: Number(r.created_epoch) || 0,
-    };
-  });
-}
 
 interface NodeState {
   id: string;
@@ -105,11 +62,6 @@ function eventName(e: FsEvent): string {
   return sub ? `${name} ${sub}` : name;
 }
 
-/** Channel states of a leg that uuid_bridge put in a bridge (originator, other side). */
-const BRIDGED_STATES = new Set(['CS_EXCHANGE_MEDIA', 'CS_SOFT_EXECUTE']);
-/** How long a hang-up seen on the inbound connection is remembered (for orphan calls listed just before it). */
-const RECENT_HANGUP_MS = 60_000;
-
 interface SocketWaiter {
   resolve(leg: FsCallLeg): void;
   nodeId: string;
@@ -126,10 +78,8 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
   readonly #awaitingSocket = new Map<string, SocketWaiter>();
   /** Legs we placed, by id → node, so their sockets map to the right node. */
   readonly #placedOn = new Map<string, string>();
-  /** Orphan calls being followed: uuid → resolvers of their `ended`. */
-  readonly #endWatchers = new Map<string, Array<(e: { cause: string }) => void>>();
-  /** Hang-ups seen on the inbound connections lately: uuid → cause, time. */
-  readonly #recentHangups = new Map<string, { cause: string; at: number }>();
+  /** Ends of channels no socket of ours drives (orphan calls), from the inbound connections. */
+  readonly #hangups: HangupWatch;
   #started = false;
   #takingCalls: boolean;
 
@@ -140,6 +90,7 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
     this.#o = options;
     this.#takingCalls = options.takeCallsOnStart ?? true;
     this.clock = options.clock ?? new SystemClock();
+    this.#hangups = new HangupWatch(this.clock);
     this.#log = options.logger.child({ engine: 'freeswitch' });
     if (options.defaultGateway) assertGateway(options.defaultGateway);
     const advertise = options.outboundSocket.advertiseHost ?? options.outboundSocket.host;
@@ -228,8 +179,7 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
   async stop(): Promise<void> {
     this.#started = false;
     this.#server.close(false);
-    for (const watchers of this.#endWatchers.values()) for (const w of watchers) w({ cause: 'CONTROL_PLANE_STOPPED' });
-    this.#endWatchers.clear();
+    this.#hangups.stop('CONTROL_PLANE_STOPPED');
     for (const n of this.#nodes) {
       n.downTimer?.cancel();
       n.heartbeatTimer?.cancel();
@@ -327,7 +277,7 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
         id: c.uuid,
         nodeId: c.nodeId,
         bridged: BRIDGED_STATES.has(c.state),
-        ended: this.#whenEnded(c.uuid),
+        ended: this.#hangups.whenEnded(c.uuid),
         reclaim: async () => {
           if (!node || node.status !== 'up') throw new EngineUnavailableError(`FreeSWITCH node ${c.nodeId} is not up`);
           const reply = await node.conn.api(`uuid_transfer ${c.uuid} ${target.extension} XML ${target.context}`);
@@ -336,31 +286,6 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
       });
     }
     return { calls, errors };
-  }
-
-  #whenEnded(uuid: string): Promise<{ cause: string }> {
-    const recent = this.#recentHangups.get(uuid);
-    if (recent) return Promise.resolve({ cause: recent.cause });
-    return new Promise((resolve) => {
-      const list = this.#endWatchers.get(uuid) ?? [];
-      list.push(resolve);
-      this.#endWatchers.set(uuid, list);
-    });
-  }
-
-  #channelGone(uuid: string, cause: string): void {
-    const now = this.clock.now();
-    this.#recentHangups.set(uuid, { cause, at: now });
-    if (this.#recentHangups.size > 1000) {
-      for (const [id, h] of this.#recentHangups) {
-        if (now - h.at <= RECENT_HANGUP_MS) break; // insertion order is time order
-        this.#recentHangups.delete(id);
-      }
-    }
-    const watchers = this.#endWatchers.get(uuid);
-    if (!watchers) return;
-    this.#endWatchers.delete(uuid);
-    for (const w of watchers) w({ cause });
   }
 
   // ---- originate -------------------------------------------------------------
@@ -540,7 +465,7 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
       this.#legs.get(e.uuid)?.handleNodeEvent(e);
       return;
     }
-    if (e.type === 'CHANNEL_HANGUP_COMPLETE' && e.uuid) this.#channelGone(e.uuid, e.cause);
+    if (e.type === 'CHANNEL_HANGUP_COMPLETE' && e.uuid) this.#hangups.gone(e.uuid, e.cause);
   }
 
   #armHeartbeatWatch(node: NodeState): void {
