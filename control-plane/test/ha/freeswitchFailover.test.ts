@@ -10,11 +10,14 @@
  */
 import { strict as assert } from 'node:assert';
 import { TEST_DATABASE_URL } from '../helpers/db.js';
-import { freePort, FsFailoverStage, killActiveWithCallers, until } from './fixtures/fsFailoverStage.js';
+import { freePort, FsFailoverStage, killActiveWithCallers, sleep, until, type ControlPlaneProcess } from './fixtures/fsFailoverStage.js';
 
 describe('ha fault on FreeSWITCH: the active control plane is killed with callers waiting and a call in progress', function () {
   this.timeout(90_000);
   const stage = new FsFailoverStage(TEST_DATABASE_URL);
+  /** Left by the first test: the active (cp-b) and the ports of the killed one. */
+  let survivor: ControlPlaneProcess | null = null;
+  let freed: { http: number; sock: number } | null = null;
 
   afterEach(function () {
     if (this.currentTest?.state === 'failed') console.log(stage.outputs());
@@ -35,6 +38,8 @@ describe('ha fault on FreeSWITCH: the active control plane is killed with caller
     assert.ok(login.ok, `login: ${login.status} ${await login.text()}`);
 
     const round = await killActiveWithCallers(stage, a, b, 4);
+    survivor = b;
+    freed = { http: httpA, sock: sockA };
     const { talking, waiters } = round;
     assert.deepEqual(round.waitingBefore, waiters, 'interaction ids are the channel uuids, in arrival order');
     assert.deepEqual(round.waitingAfter, waiters, 'same callers, same order on the new active');
@@ -93,5 +98,36 @@ describe('ha fault on FreeSWITCH: the active control plane is killed with caller
     assert.equal(value(/^switchboard_ha_takeovers_total (\d+)$/m), 1);
     assert.ok(value(/^switchboard_routing_decision_seconds_count (\d+)$/m) >= 1, 'routing decisions are timed');
     assert.ok(value(/^switchboard_esl_events_total\{node="127\.0\.0\.1:\d+",event="CHANNEL_EXECUTE_COMPLETE"\} (\d+)$/m) > 0, 'ESL events are counted per node');
+  });
+
+  it('a caller whose agent was ringing when the active died is offered to the agent again and connected', async function () {
+    if (!survivor || !freed) this.skip();
+    const fs = stage.fs;
+    const active = survivor!;
+    // Clear the first test's calls; the killed instance comes back as the standby.
+    for (const c of fs.channels()) if (c.state !== 'ended') await fs.hangup(c.uuid).catch(() => undefined);
+    await until('nothing waiting, Ann ready', 20_000, async () => {
+      const s = await stage.status(active);
+      return s.waiting.length === 0 && s.agents.find((x) => x.id === 'ann')?.state === 'ready';
+    });
+    const standby = stage.startControlPlane('cp-a2', freed!.http, freed!.sock);
+    await until('cp-a2 standby', 30_000, async () => (await stage.role(standby)) === 'standby');
+
+    // Ann's phone rings for 1.5 s: the active dies while it rings.
+    fs.setUser('ann', { answerAfterMs: 1500 });
+    const caller = fs.placeCall({ from: '+15550002000', did: '+18005550199' });
+    const ringing = await until('Ann\'s phone ringing', 10_000, () => fs.channels().find((c) => c.direction === 'outbound' && c.state === 'ringing'));
+    assert.equal((await stage.status(active)).agents.find((x) => x.id === 'ann')?.state, 'reserved');
+    active.child.kill('SIGKILL');
+    await until('cp-a2 active', 10_000, async () => (await stage.role(standby)) === 'active');
+    // The dead active's ring ends with it (its socket is gone); the new active rings Ann again.
+    await until('the caller bridged to Ann by the new active', 15_000, () => fs.channel(caller.uuid)?.state === 'bridged');
+    const agentLeg = fs.channel(fs.channel(caller.uuid)!.bridgedWith!)!;
+    assert.notEqual(agentLeg.uuid, ringing.uuid, 'a new call to Ann');
+    assert.equal(stage.socketsTo(agentLeg, freed!.sock), 1, 'placed by the new active');
+    assert.equal(fs.channel(caller.uuid)?.fallback, null);
+    const s = await stage.status(standby);
+    assert.deepEqual(s.agents.find((x) => x.id === 'ann')?.interactionId, caller.uuid);
+    await sleep(50);
   });
 });
