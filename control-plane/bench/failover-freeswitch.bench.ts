@@ -7,7 +7,10 @@
  * Then the calls are hung up and the killed instance is restarted as the new standby.
  * Uses a database of its own on the PostgreSQL server of TEST_DATABASE_URL / DATABASE_URL.
  *
- *   npm run bench:failover-freeswitch [-- --rounds 5 --waiting 8 --poll-ms 250]
+ *   npm run bench:failover-freeswitch [-- --rounds 5 --waiting 8 --arrival-every-ms 25 --poll-ms 250]
+ *
+ * --arrival-every-ms: callers keep dialling at this pace from just before the kill until the
+ * new active took over; every one of them must end up waiting on the new active.
  *
  * --poll-ms is HA_POLL_MS of the control planes (default 250, the production default).
  */
@@ -22,6 +25,7 @@ const arg = (name: string, fallback: number, max: number): number => {
 };
 const rounds = arg('rounds', 5, 50);
 const waiting = arg('waiting', 8, 9);
+const arrivalEveryMs = arg('arrival-every-ms', 25, 10_000);
 // The control planes read it when they start (fixtures/fsFailoverStage.ts).
 process.env.HAFS_POLL_MS = String(arg('poll-ms', 250, 10_000));
 
@@ -45,16 +49,21 @@ try {
   let orderBroken = 0;
   let dropped = 0;
   let pulled = 0;
+  let arrivals = 0;
   for (let r = 1; r <= rounds; r++) {
-    const round = await killActiveWithCallers(stage, active, standby, waiting);
+    const round = await killActiveWithCallers(stage, active, standby, { waiting, arrivalEveryMs });
     activeMs.push(round.activeMs);
     reattachedMs.push(round.reattachedMs);
     pulled += round.pulled;
-    if (round.waitingAfter.join() !== round.waiters.join()) orderBroken++;
-    dropped += [round.talking, ...round.waiters].filter((u) => stage.fs.channel(u)?.endedCause || stage.fs.channel(u)?.fallback).length;
-    console.log(`round ${r}: active after ${round.activeMs} ms, ${waiting} callers back in order after ${round.reattachedMs} ms (${round.pulled} pulled)`);
+    if (round.waitingAfter.slice(0, waiting).join() !== round.waiters.join()) orderBroken++;
+    const everyone = [round.talking, ...round.waiters, ...round.arrivedDuringTakeover];
+    arrivals += round.arrivedDuringTakeover.length;
+    dropped += everyone.filter((u) => stage.fs.channel(u)?.endedCause || stage.fs.channel(u)?.fallback).length;
+    console.log(
+      `round ${r}: active after ${round.activeMs} ms; ${waiting} waiting callers back in order and ${round.arrivedDuringTakeover.length} callers who dialled during the takeover all waiting after ${round.reattachedMs} ms (${round.pulled} pulled)`,
+    );
     // End the round's calls; the killed slot comes back as the new standby.
-    for (const u of [round.talking, ...round.waiters]) await stage.fs.hangup(u).catch(() => undefined);
+    for (const u of everyone) await stage.fs.hangup(u).catch(() => undefined);
     const survivor = standby;
     await until('queue empty and Ann ready', 20_000, async () => {
       const s = await stage.status(survivor);
@@ -70,7 +79,7 @@ try {
   console.log(
     `takeover_mean_ms=${mean(activeMs)} takeover_max_ms=${Math.max(...activeMs)} reattach_mean_ms=${mean(reattachedMs)} reattach_p95_ms=${percentile(reattachedMs, 95)} ` +
       `reattach_max_ms=${Math.max(...reattachedMs)} rounds=${rounds} waiting_per_round=${waiting} pulled_pct=${Math.round((100 * pulled) / (rounds * waiting))} ` +
-      `order_broken_rounds=${orderBroken} callers_dropped=${dropped} ha_poll_ms=${process.env.HAFS_POLL_MS}`,
+      `order_broken_rounds=${orderBroken} arrivals_during_takeover=${arrivals} callers_dropped=${dropped} ha_poll_ms=${process.env.HAFS_POLL_MS}`,
   );
 } catch (err) {
   console.error(stage.processes.length > 0 ? stage.outputs() : '');

@@ -137,6 +137,7 @@ export async function startControlPlane(settings: Settings, options: StartOption
         routingDecision: (ms) => m.observeRoutingDecision(ms),
         reattach: (r) => {
           m.countReattach('reclaimed', r.reclaimed - r.reclaimFailed);
+          m.countReattach('caller_pulled_in', r.othersReclaimed);
           m.countReattach('reclaim_failed', r.reclaimFailed);
           m.countReattach('gone_while_away', r.goneWhileAway);
           m.countReattach('conversation_followed', r.connectedFollowed);

@@ -40,6 +40,11 @@ export interface ReattachReport {
   restored: number;
   /** Waiting callers found on the switch and asked back. */
   reclaimed: number;
+  /**
+   * Other callers no control plane drove (still in the IVR when the active died, or dialling
+   * while none listened), pulled in at once rather than after the dialplan's next hold slice.
+   */
+  othersReclaimed: number;
   /** Reclaims the switch refused (the caller may still come back by the dialplan's retry). */
   reclaimFailed: number;
   /** Waiting callers no longer on the switch (abandoned while no control plane listened). */
@@ -99,10 +104,9 @@ export class CallReattacher {
   /** Run once the ACD is rebuilt and the engine takes calls. */
   async start(): Promise<ReattachReport> {
     const { acd, engine } = this.#o;
-    const report: ReattachReport = { restored: 0, reclaimed: 0, reclaimFailed: 0, goneWhileAway: 0, connectedFollowed: 0, connectedEnded: 0, nodeErrors: [], unsupported: false };
+    const report: ReattachReport = { restored: 0, reclaimed: 0, othersReclaimed: 0, reclaimFailed: 0, goneWhileAway: 0, connectedFollowed: 0, connectedEnded: 0, nodeErrors: [], unsupported: false };
     const restored = acd.restoredVoice().filter((r) => !r.callback && !this.#o.voice.isHandling(r.id));
     report.restored = restored.length;
-    if (restored.length === 0) return report;
     if (!engine.orphanCalls) {
       report.unsupported = true;
       for (const r of restored) if (r.phase !== 'connected') this.#expected.add(r.id);
@@ -147,6 +151,14 @@ export class CallReattacher {
           this.#log.warn({ interactionId: r.id, err: err.message }, 'switch refused to hand the caller back; waiting for the dialplan to retry');
         }),
       );
+    }
+    // Any other caller on the switch that nobody drives: an IVR caller whose flow died with the
+    // old active (the flow starts again), or one who dialled while no control plane listened.
+    const known = new Set(restored.map((r) => r.id));
+    for (const call of calls) {
+      if (this.#closed || known.has(call.id) || call.direction !== 'inbound' || call.bridged) continue;
+      report.othersReclaimed++;
+      reclaims.push(call.reclaim().catch((err: Error) => this.#log.debug({ callId: call.id, err: err.message }, 'caller not pulled in; the dialplan retries')));
     }
     await Promise.all(reclaims);
     this.#armWindow();

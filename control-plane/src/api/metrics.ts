@@ -59,7 +59,7 @@ export class SwitchboardMetrics {
   observeRoutingDecision(ms: number): void { this.#routingLatency.observe(ms / 1000); }
   countEslEvent(node: string, event: string): void { this.#eslEvents.inc({ node, event }); }
   countEslReconnect(node: string): void { this.#eslReconnects.inc({ node }); }
-  /** outcome: reclaimed, reclaim_failed, gone_while_away, conversation_followed, conversation_ended, dropped. */
+  /** outcome: reclaimed, caller_pulled_in, reclaim_failed, gone_while_away, conversation_followed, conversation_ended, dropped. */
   countReattach(outcome: string, n: number): void {
     if (n > 0) this.#reattached.inc({ outcome }, n);
   }

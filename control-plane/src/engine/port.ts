@@ -203,6 +203,8 @@ export interface OrphanCall {
   /** The leg id (FreeSWITCH: the channel uuid, which is also the interaction id of an inbound call). */
   id: string;
   nodeId: string;
+  /** inbound: a caller (from a trunk or an agent's phone); outbound: a leg some control plane placed. */
+  direction: 'inbound' | 'outbound';
   /** Bridged to another leg (a conversation with an agent going on without us). */
   bridged: boolean;
   /** Resolves when the media side reports the call's end. */

@@ -77,6 +77,7 @@ describe('ACD re-attachment of the previous active\'s calls (simulator + real Po
     const orphan = (id: string, over: Partial<OrphanCall> = {}): OrphanCall => ({
       id,
       nodeId: 'fs1',
+      direction: 'inbound',
       bridged: false,
       ended: new Promise(() => undefined),
       reclaim: async () => {
@@ -93,6 +94,12 @@ describe('ACD re-attachment of the previous active\'s calls (simulator + real Po
           orphan(stillThere2),
           orphan(stillThere1),
           orphan(neverBack, { reclaim: () => Promise.reject(new Error('-ERR No such channel!')) }),
+          // A caller who was still in the IVR: pulled in too, the flow starts again.
+          orphan('0f0f0f0f-0000-4000-8000-00000000ff01', {
+            reclaim: async () => void sim2.placeCall({ from: '+15550007777', to: '+18005550100', variables: { interaction_id: '0f0f0f0f-0000-4000-8000-00000000ff01' } }),
+          }),
+          // The dead active's ring to an agent: not a caller, left alone.
+          orphan('0f0f0f0f-0000-4000-8000-00000000ff02', { direction: 'outbound', reclaim: () => Promise.reject(new Error('an outbound leg must not be pulled')) }),
         ],
         errors: [],
       }),
@@ -105,11 +112,11 @@ describe('ACD re-attachment of the previous active\'s calls (simulator + real Po
     const connected: string[] = [];
     acd2.on('interaction.connected', (e) => connected.push(e.interactionId));
     const report = await reattacher.start();
-    assert.deepEqual(report, { restored: 5, reclaimed: 3, reclaimFailed: 1, goneWhileAway: 1, connectedFollowed: 1, connectedEnded: 0, nodeErrors: [], unsupported: false });
+    assert.deepEqual(report, { restored: 5, reclaimed: 3, othersReclaimed: 1, reclaimFailed: 1, goneWhileAway: 1, connectedFollowed: 1, connectedEnded: 0, nodeErrors: [], unsupported: false });
     assert.equal(acd2.router.interaction(leftMeanwhile), undefined, 'the caller who left is no longer queued');
 
     await sim2.clock.runFor(1000);
-    assert.equal(claimedByIvr.length, 0, 'returning callers never restart the IVR');
+    assert.deepEqual(claimedByIvr.map((l) => l.variables.interaction_id), ['0f0f0f0f-0000-4000-8000-00000000ff01'], 'queued callers never restart the IVR; the IVR caller does');
     assert.ok(voice2.isHandling(stillThere1) && voice2.isHandling(stillThere2));
     assert.deepEqual(waitingIn(acd2), [stillThere1, stillThere2, neverBack], 'the same order as before the crash');
     assert.equal(acd2.router.agent('ann').state, 'busy', 'Ann is still in her conversation');

@@ -37,12 +37,17 @@ describe('ha fault on FreeSWITCH: the active control plane is killed with caller
     const login = await stage.api(a, 'POST', '/agents/ann/login', {});
     assert.ok(login.ok, `login: ${login.status} ${await login.text()}`);
 
-    const round = await killActiveWithCallers(stage, a, b, 4);
+    // Callers keep dialling every 40 ms through the takeover.
+    const round = await killActiveWithCallers(stage, a, b, { waiting: 4, arrivalEveryMs: 40 });
     survivor = b;
     freed = { http: httpA, sock: sockA };
     const { talking, waiters } = round;
     assert.deepEqual(round.waitingBefore, waiters, 'interaction ids are the channel uuids, in arrival order');
-    assert.deepEqual(round.waitingAfter, waiters, 'same callers, same order on the new active');
+    assert.deepEqual(round.waitingAfter.slice(0, 4), waiters, 'same callers, same order, still first on the new active');
+    const arrived = round.arrivedDuringTakeover;
+    assert.ok(arrived.length >= 5, `${arrived.length} callers dialled during the takeover`);
+    assert.deepEqual(new Set(round.waitingAfter.slice(4)), new Set(arrived), 'every caller who dialled meanwhile is waiting too');
+    for (const u of arrived) assert.deepEqual([fs.channel(u)?.endedCause, fs.channel(u)?.fallback], [null, null], `${u} kept`);
     for (const u of waiters) {
       const c = fs.channel(u)!;
       assert.equal(c.endedCause, null, `${u} is still on the line`);
@@ -57,7 +62,7 @@ describe('ha fault on FreeSWITCH: the active control plane is killed with caller
     // The first caller hangs up: cp-b completes the call, Ann wraps up and gets the next caller.
     await fs.hangup(talking);
     await until('Ann bridged to the second caller', 30_000, () => fs.channel(waiters[0]!)?.state === 'bridged');
-    assert.deepEqual((await stage.status(b)).waiting.map((w) => w.interactionId), waiters.slice(1));
+    assert.deepEqual((await stage.status(b)).waiting.map((w) => w.interactionId).slice(0, 3), waiters.slice(1));
 
     // The log: for every call the IVR's 'queued' (data.flowId) and the ACD's 'queued'
     // (data.channel) once each — a re-run flow or a second enqueue after the takeover would
@@ -71,7 +76,7 @@ describe('ha fault on FreeSWITCH: the active control plane is killed with caller
       if (n === 0) lost.push(`${id} ${what}`);
       if (n > 1) doubled.push(`${id} ${what} ×${n}`);
     };
-    for (const id of [talking, ...waiters]) {
+    for (const id of [talking, ...waiters, ...arrived]) {
       expect(id, 'queued (IVR)', count(id, 'queued', (d) => 'flowId' in d));
       expect(id, 'queued (ACD)', count(id, 'queued', (d) => 'channel' in d));
     }
@@ -79,7 +84,7 @@ describe('ha fault on FreeSWITCH: the active control plane is killed with caller
     const duplicateEids = rows.length - new Set(rows.map((r) => r.eid)).size;
     const abandoned = rows.filter((r) => r.type === 'abandoned').length;
     console.log(
-      `      cp-b active ${round.activeMs} ms after SIGKILL; 4 waiting callers re-attached in order ${round.reattachedMs} ms after SIGKILL ` +
+      `      cp-b active ${round.activeMs} ms after SIGKILL; 4 waiting callers re-attached in order and ${arrived.length} callers who dialled meanwhile all waiting ${round.reattachedMs} ms after SIGKILL ` +
         `(${round.pulled} pulled back by uuid_transfer, ${4 - round.pulled} by the dialplan's retry); ` +
         `events lost: ${lost.length}, duplicated: ${doubled.length + duplicateEids}, abandoned: ${abandoned}`,
     );
@@ -93,7 +98,14 @@ describe('ha fault on FreeSWITCH: the active control plane is killed with caller
     // What an operator's Prometheus sees on the new active.
     const metrics = await (await fetch(`${b.http}/metrics`)).text();
     const value = (line: RegExp): number => Number(line.exec(metrics)?.[1] ?? NaN);
-    assert.equal(value(/^switchboard_reattach_calls_total\{outcome="reclaimed"\} (\d+)$/m), 4);
+    // Every caller queued on cp-a before it died was pulled back (the four, and the callers
+    // dialling meanwhile whom cp-a had queued already), and so was every other caller nobody
+    // drove (in the IVR, or holding in the dialplan's loop).
+    const pulledAll = [...waiters, ...arrived].filter((u) => fs.channel(u)?.transfers.includes('reattach XML switchboard-fallback')).length;
+    const reclaimed = value(/^switchboard_reattach_calls_total\{outcome="reclaimed"\} (\d+)$/m);
+    const pulledIn = value(/^switchboard_reattach_calls_total\{outcome="caller_pulled_in"\} (\d+)$/m) || 0;
+    assert.ok(reclaimed >= 4);
+    assert.equal(reclaimed + pulledIn, pulledAll);
     assert.equal(value(/^switchboard_reattach_calls_total\{outcome="conversation_followed"\} (\d+)$/m), 1);
     assert.equal(value(/^switchboard_ha_takeovers_total (\d+)$/m), 1);
     assert.ok(value(/^switchboard_routing_decision_seconds_count (\d+)$/m) >= 1, 'routing decisions are timed');

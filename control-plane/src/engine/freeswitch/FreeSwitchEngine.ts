@@ -276,6 +276,7 @@ export class FreeSwitchEngine extends TypedEmitter<MediaEngineEventMap> implemen
       calls.push({
         id: c.uuid,
         nodeId: c.nodeId,
+        direction: c.direction,
         bridged: BRIDGED_STATES.has(c.state),
         ended: this.#hangups.whenEnded(c.uuid),
         reclaim: async () => {
