@@ -46,6 +46,7 @@ try {
 
   const activeMs: number[] = [];
   const reattachedMs: number[] = [];
+  const allWaitingMs: number[] = [];
   let orderBroken = 0;
   let dropped = 0;
   let pulled = 0;
@@ -54,13 +55,15 @@ try {
     const round = await killActiveWithCallers(stage, active, standby, { waiting, arrivalEveryMs });
     activeMs.push(round.activeMs);
     reattachedMs.push(round.reattachedMs);
+    allWaitingMs.push(round.allWaitingMs);
     pulled += round.pulled;
     if (round.waitingAfter.slice(0, waiting).join() !== round.waiters.join()) orderBroken++;
     const everyone = [round.talking, ...round.waiters, ...round.arrivedDuringTakeover];
     arrivals += round.arrivedDuringTakeover.length;
     dropped += everyone.filter((u) => stage.fs.channel(u)?.endedCause || stage.fs.channel(u)?.fallback).length;
     console.log(
-      `round ${r}: active after ${round.activeMs} ms; ${waiting} waiting callers back in order and ${round.arrivedDuringTakeover.length} callers who dialled during the takeover all waiting after ${round.reattachedMs} ms (${round.pulled} pulled)`,
+      `round ${r}: active after ${round.activeMs} ms; ${waiting} waiting callers back after ${round.reattachedMs} ms (${round.pulled} pulled), in order; ` +
+        `with the ${round.arrivedDuringTakeover.length} callers who dialled during the takeover all waiting after ${round.allWaitingMs} ms`,
     );
     // End the round's calls; the killed slot comes back as the new standby.
     for (const u of everyone) await stage.fs.hangup(u).catch(() => undefined);
@@ -78,7 +81,7 @@ try {
   const mean = (xs: number[]): number => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
   console.log(
     `takeover_mean_ms=${mean(activeMs)} takeover_max_ms=${Math.max(...activeMs)} reattach_mean_ms=${mean(reattachedMs)} reattach_p95_ms=${percentile(reattachedMs, 95)} ` +
-      `reattach_max_ms=${Math.max(...reattachedMs)} rounds=${rounds} waiting_per_round=${waiting} pulled_pct=${Math.round((100 * pulled) / (rounds * waiting))} ` +
+      `reattach_max_ms=${Math.max(...reattachedMs)} all_waiting_mean_ms=${mean(allWaitingMs)} rounds=${rounds} waiting_per_round=${waiting} pulled_pct=${Math.round((100 * pulled) / (rounds * waiting))} ` +
       `order_broken_rounds=${orderBroken} arrivals_during_takeover=${arrivals} callers_dropped=${dropped} ha_poll_ms=${process.env.HAFS_POLL_MS}`,
   );
 } catch (err) {

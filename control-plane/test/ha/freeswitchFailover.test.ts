@@ -84,7 +84,8 @@ describe('ha fault on FreeSWITCH: the active control plane is killed with caller
     const duplicateEids = rows.length - new Set(rows.map((r) => r.eid)).size;
     const abandoned = rows.filter((r) => r.type === 'abandoned').length;
     console.log(
-      `      cp-b active ${round.activeMs} ms after SIGKILL; 4 waiting callers re-attached in order and ${arrived.length} callers who dialled meanwhile all waiting ${round.reattachedMs} ms after SIGKILL ` +
+      `      cp-b active ${round.activeMs} ms after SIGKILL; 4 waiting callers re-attached ${round.reattachedMs} ms after it, in order; ` +
+        `with the ${arrived.length} callers who dialled meanwhile, all waiting ${round.allWaitingMs} ms after it ` +
         `(${round.pulled} pulled back by uuid_transfer, ${4 - round.pulled} by the dialplan's retry); ` +
         `events lost: ${lost.length}, duplicated: ${doubled.length + duplicateEids}, abandoned: ${abandoned}`,
     );
