@@ -155,6 +155,8 @@ interface Live {
    * nobody to ring the agent.
    */
   restored?: boolean;
+  /** The customer's leg when it is not the interaction id (the dialer's calls), for re-attachment. */
+  legId?: string;
 }
 
 interface AgentWork {
@@ -572,15 +574,15 @@ export class Acd extends TypedEmitter<AcdEvents> {
   /**
    * Voice interactions rebuilt from the event log (takeover/restart), for re-attaching their
    * calls: the phase they were in, whether they wait as a callback (no caller on the line)
-   * and whether they are the dialer's (their leg id is not the interaction id).
+   * and the customer's leg id (the interaction id, or the dialer's `leg_id`).
    */
-  restoredVoice(): Array<{ id: string; queueId: string; phase: 'waiting' | 'offered' | 'connected'; callback: boolean; dialer: boolean }> {
-    const out: Array<{ id: string; queueId: string; phase: 'waiting' | 'offered' | 'connected'; callback: boolean; dialer: boolean }> = [];
+  restoredVoice(): Array<{ id: string; legId: string; queueId: string; phase: 'waiting' | 'offered' | 'connected'; callback: boolean }> {
+    const out: Array<{ id: string; legId: string; queueId: string; phase: 'waiting' | 'offered' | 'connected'; callback: boolean }> = [];
     for (const live of this.#live.values()) {
       if (!live.restored || live.channel !== 'voice') continue;
       const i = this.router.interaction(live.id);
       if (!i) continue;
-      out.push({ id: live.id, queueId: i.queueId, phase: i.phase, callback: live.callback !== null, dialer: live.counted === false });
+      out.push({ id: live.id, legId: live.legId ?? live.id, queueId: i.queueId, phase: i.phase, callback: live.callback !== null });
     }
     return out;
   }
@@ -687,12 +689,15 @@ export class Acd extends TypedEmitter<AcdEvents> {
   // ------------------------------------------------------------ rebuild (used by rebuild.ts)
 
   /** Restores timers for state put back from the log (RONA for offers, wrap-up, escalation). */
-  resumeAfterReplay(wrapUps: Array<{ agentId: string; queueId: string; since: number }>, lives: Array<{ id: string; customerRef: string | null; callback: string | null; stepsInQueue: number }>): void {
+  resumeAfterReplay(
+    wrapUps: Array<{ agentId: string; queueId: string; since: number }>,
+    lives: Array<{ id: string; customerRef: string | null; callback: string | null; stepsInQueue: number; legId?: string }>,
+  ): void {
     const now = this.now;
     for (const l of lives) {
       const i = this.router.interaction(l.id);
       if (!i) continue;
-      const live: Live = { id: i.id, queueId: i.queueId, channel: i.channel, enqueuedAt: i.enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: l.callback ? { number: l.callback } : null, customerRef: l.customerRef, from: l.customerRef ?? '', holdMs: 0, heldSince: null, record: null, restored: true };
+      const live: Live = { id: i.id, queueId: i.queueId, channel: i.channel, enqueuedAt: i.enqueuedAt, answeredAt: null, offeredAt: null, timers: [], ronaTimers: new Map(), callback: l.callback ? { number: l.callback } : null, customerRef: l.customerRef, from: l.customerRef ?? '', holdMs: 0, heldSince: null, record: null, restored: true, ...(l.legId ? { legId: l.legId } : {}) };
       this.#live.set(i.id, live);
       if (i.phase === 'connected') live.answeredAt = now;
       else this.#scheduleWaitingTimers(live, this.router.queueConfig(i.queueId), l.stepsInQueue);

@@ -419,6 +419,8 @@ export class VoiceQueue {
           callerId: { number: this.#acd.router.queueConfig(ctx.queueId).settings.callback.callerId },
           timeoutMs: 30_000,
           variables: { interaction_id: ctx.id },
+          // The customer's leg carries the interaction id, so a takeover finds the call on the switch.
+          legId: ctx.id,
         });
         ctx.leg = customer;
         this.#acd.markCallbackDialled(ctx.id);

@@ -122,14 +122,14 @@ export class CallReattacher {
     for (const r of restored) {
       if (this.#closed) break;
       if (!acd.isLive(r.id) || this.#o.voice.isHandling(r.id)) continue; // came back already
-      const call = byId.get(r.id);
+      const call = byId.get(r.legId);
       if (r.phase === 'connected') {
         if (call) {
           report.connectedFollowed++;
           void call.ended.then(({ cause }) => {
             if (!this.#closed && acd.isLive(r.id) && acd.router.interaction(r.id)?.phase === 'connected') acd.complete(r.id, `ended-after-failover:${cause}`);
           });
-        } else if (complete && !r.dialer) {
+        } else if (complete) {
           report.connectedEnded++;
           acd.complete(r.id, 'ended-during-failover');
         }
@@ -154,7 +154,7 @@ export class CallReattacher {
     }
     // Any other caller on the switch that nobody drives: an IVR caller whose flow died with the
     // old active (the flow starts again), or one who dialled while no control plane listened.
-    const known = new Set(restored.map((r) => r.id));
+    const known = new Set(restored.map((r) => r.legId));
     for (const call of calls) {
       if (this.#closed || known.has(call.id) || call.direction !== 'inbound' || call.bridged) continue;
       report.othersReclaimed++;

@@ -141,7 +141,7 @@ export async function rebuildFromLog(db: Knex, acd: Acd, options: { lookbackMs?:
     }
   }
 
-  const lives: Array<{ id: string; customerRef: string | null; callback: string | null; stepsInQueue: number }> = [];
+  const lives: Array<{ id: string; customerRef: string | null; callback: string | null; stepsInQueue: number; legId?: string }> = [];
   const r = acd.router;
   for (const f of folded.values()) {
     if (f.ended || !r.hasQueue(f.queueId) || (!f.restore && !f.connectedTo)) continue;
@@ -154,6 +154,17 @@ export async function rebuildFromLog(db: Knex, acd: Acd, options: { lookbackMs?:
     for (const agentId of f.offeredTo) if (known.has(agentId)) r.restoreOffer(f.id, agentId);
     if (f.connectedTo && known.has(f.connectedTo)) r.restoreConnected(f.id, f.connectedTo);
     lives.push({ id: f.id, customerRef: f.customerRef, callback: f.callback, stepsInQueue: f.stepsInQueue });
+  }
+  // The customer's leg, when it is not the interaction id (the dialer's calls): its
+  // `leg_id` variable, so a takeover can find the call on the switch.
+  for (let i = 0; i < lives.length; i += 1000) {
+    const chunk = lives.slice(i, i + 1000);
+    const rows = (await db('interactions').whereIn('id', chunk.map((l) => l.id)).select('id', 'variables')) as Array<{ id: string; variables: unknown }>;
+    const legOf = new Map(rows.map((row) => [row.id, obj(row.variables).leg_id]));
+    for (const l of chunk) {
+      const leg = legOf.get(l.id);
+      if (typeof leg === 'string' && leg.length > 0) l.legId = leg;
+    }
   }
   acd.resumeAfterReplay(wrapUps, lives);
   return { queues: queues.length, agents: agents.length, interactions: lives.length };

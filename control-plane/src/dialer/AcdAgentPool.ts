@@ -210,7 +210,8 @@ export class AcdAgentPool implements DialerAgentPool {
   // ---------------------------------------------------------------- internals
 
   #variables(ctx: CallCtx): Record<string, string> {
-    const v: Record<string, string> = { campaign_id: ctx.request.campaignId, attempt_id: ctx.request.attemptId };
+    // leg_id: after a takeover the new active finds the customer's call on the switch by it.
+    const v: Record<string, string> = { campaign_id: ctx.request.campaignId, attempt_id: ctx.request.attemptId, leg_id: ctx.request.customer.id };
     const lead = ctx.request.customer.variables.lead_id;
     if (lead) v.lead_id = lead;
     return v;

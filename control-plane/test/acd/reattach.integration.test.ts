@@ -143,4 +143,44 @@ describe('ACD re-attachment of the previous active\'s calls (simulator + real Po
     await sim1.stop();
     await sim2.stop();
   });
+
+  it('follows a connected call whose customer leg is not the interaction id (the dialer\'s leg_id) until the switch ends it', async () => {
+    const start = Date.parse('2026-03-02T11:00:00Z');
+    const log = new EventLog({ db: t.db, logger: silentLogger(), batchMs: 1 });
+    const sim1 = new SimEngine({ seed: 3, startTime: start });
+    const acd1 = new Acd({ clock: sim1.clock, events: log, logger: silentLogger() });
+    await acd1.rebuildFromLog(t.db);
+    if (acd1.router.agent('ann').state === 'logged-out') acd1.login('ann');
+    assert.equal(acd1.router.agent('ann').state, 'ready');
+    const legId = '5a5a5a5a-0000-4000-8000-000000000001';
+    const res = acd1.enqueue({ requirements: { queueId: 'q', channel: 'voice', skills: [], priority: 0, vip: false }, direction: 'outbound', variables: { campaign_id: 'c1', leg_id: legId } });
+    assert.ok(res.accepted);
+    acd1.accept(res.interactionId, 'ann');
+    await log.flush();
+    acd1.close();
+
+    const sim2 = new SimEngine({ seed: 4, startTime: start + 5000 });
+    const acd2 = new Acd({ clock: sim2.clock, events: log, logger: silentLogger() });
+    await acd2.rebuildFromLog(t.db);
+    assert.deepEqual(acd2.restoredVoice().map((r) => [r.id, r.legId, r.phase]), [[res.interactionId, legId, 'connected']]);
+    const voice2 = new VoiceQueue({ acd: acd2, engine: sim2, logger: silentLogger() });
+    let end!: (e: { cause: string }) => void;
+    const engine2 = Object.assign(Object.create(sim2) as SimEngine, {
+      orphanCalls: async (): Promise<OrphanCallList> => ({
+        calls: [{ id: legId, nodeId: 'fs1', direction: 'outbound', bridged: true, ended: new Promise<{ cause: string }>((r) => (end = r)), reclaim: () => Promise.reject(new Error('never pulled')) }],
+        errors: [],
+      }),
+    });
+    const reattacher = new CallReattacher({ acd: acd2, voice: voice2, engine: engine2, logger: silentLogger(), interactionIdOf: interactionIdForLeg, windowMs: 5000 });
+    const report = await reattacher.start();
+    assert.equal(report.connectedFollowed, 1);
+    assert.equal(report.connectedEnded, 0, 'the call is still on the switch: Ann is not put in wrap-up');
+    assert.equal(acd2.router.agent('ann').state, 'busy');
+    end({ cause: 'NORMAL_CLEARING' });
+    await sim2.clock.runFor(10);
+    assert.equal(acd2.isLive(res.interactionId), false, 'completed when the switch reported the end');
+    reattacher.close();
+    acd2.close();
+    await log.close();
+  });
 });

@@ -245,7 +245,8 @@ describe('AcdAgentPool: the dialer on the real ACD (simulator)', function () {
     assert.equal(s.inbound.get('+15550000002'), undefined, 'the inbound caller still waits');
     assert.equal(s.acd.router.waitingCount('sales'), 1);
     const row = [...s.sink.rows.values()].find((x) => x.direction === 'outbound')!;
-    assert.deepEqual(row.variables, { campaign_id: 'c1', attempt_id: 'att-1', lead_id: 'lead-1' });
+    // leg_id: the customer's call, so a takeover can find it on the switch.
+    assert.deepEqual(row.variables, { campaign_id: 'c1', attempt_id: 'att-1', lead_id: 'lead-1', leg_id: customer.id });
     await s.engine.clock.runFor(40_000);
     assert.deepEqual(ended, ['att-1:ann'], 'onCallEnded from the ACD’s end of the interaction');
     await s.engine.clock.runFor(30_000);
