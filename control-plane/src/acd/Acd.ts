@@ -213,6 +213,8 @@ export class Acd extends TypedEmitter<AcdEvents> {
   #closed = false;
 
   readonly #onRoutingDecision: ((ms: number) => void) | undefined;
+  /** Interactions the event log says ended within the last hour before this rebuild. */
+  #endedBeforeRestart: ReadonlySet<string> = new Set();
 
   constructor(options: AcdOptions) {
     super();
@@ -585,6 +587,16 @@ export class Acd extends TypedEmitter<AcdEvents> {
       out.push({ id: live.id, legId: live.legId ?? live.id, queueId: i.queueId, phase: i.phase, callback: live.callback !== null });
     }
     return out;
+  }
+
+  /** Set by the rebuild: interactions that ended lately, before this instance took over. */
+  setEndedBeforeRestart(ids: ReadonlySet<string>): void {
+    this.#endedBeforeRestart = ids;
+  }
+
+  /** Whether the interaction ended lately, before this instance took over (its caller may still be on the line, e.g. in a survey). */
+  endedBeforeRestart(interactionId: string): boolean {
+    return this.#endedBeforeRestart.has(interactionId);
   }
 
   // ------------------------------------------------------------ queries

@@ -65,6 +65,8 @@ export class CallReattacher {
   readonly #clock: Clock;
   /** Rebuilt waiting interactions whose caller is expected back. */
   readonly #expected = new Set<string>();
+  /** Callers of interactions that had already ended (a post-call survey): thanked and let go. */
+  readonly #finished = new Set<string>();
   #timer: TimerHandle | null = null;
   #closed = false;
 
@@ -86,6 +88,12 @@ export class CallReattacher {
   claim(leg: CallLeg): boolean {
     const { acd, voice } = this.#o;
     const id = this.#o.interactionIdOf(leg);
+    if (this.#finished.delete(id)) {
+      // The conversation was over (a caller kept for a survey): never the whole flow again.
+      this.#log.info({ interactionId: id, callId: leg.id }, 'caller of an interaction that had ended came back; saying goodbye');
+      void this.#sayGoodbye(leg, 'Thank you for calling. Goodbye.');
+      return true;
+    }
     if (!acd.isLive(id) || !acd.isRestored(id) || voice.isHandling(id)) return false;
     const phase = acd.router.interaction(id)?.phase;
     this.#expected.delete(id);
@@ -93,7 +101,7 @@ export class CallReattacher {
       // The conversation broke while no control plane listened and the caller came back alone.
       this.#log.warn({ interactionId: id, callId: leg.id }, 'caller of a connected call came back without the agent; ending the call');
       acd.complete(id, 'bridge-lost-on-failover');
-      void this.#apologise(leg);
+      void this.#sayGoodbye(leg, 'We are sorry, your call was interrupted. Please call again.');
       return true;
     }
     this.#log.info({ interactionId: id, callId: leg.id }, 'caller re-attached; keeps their place in the queue');
@@ -157,6 +165,7 @@ export class CallReattacher {
     const known = new Set(restored.map((r) => r.legId));
     for (const call of calls) {
       if (this.#closed || known.has(call.id) || call.direction !== 'inbound' || call.bridged) continue;
+      if (acd.endedBeforeRestart(call.id)) this.#finished.add(call.id);
       report.othersReclaimed++;
       reclaims.push(call.reclaim().catch((err: Error) => this.#log.debug({ callId: call.id, err: err.message }, 'caller not pulled in; the dialplan retries')));
     }
@@ -185,10 +194,10 @@ export class CallReattacher {
     });
   }
 
-  async #apologise(leg: CallLeg): Promise<void> {
+  async #sayGoodbye(leg: CallLeg, text: string): Promise<void> {
     try {
       if (leg.state === 'ringing') await leg.answer();
-      await leg.play({ kind: 'tts', text: 'We are sorry, your call was interrupted. Please call again.' });
+      await leg.play({ kind: 'tts', text });
     } catch {
       // the caller left
     }

@@ -15,6 +15,8 @@ import type { EscalationAction, SkillRequirement } from './AcdTypes.js';
 import type { NewInteraction, Presence } from './Router.js';
 
 const FINAL = new Set(['ended', 'abandoned', 'voicemail', 'transferred']);
+/** How far back "ended lately" reaches (a post-call survey lasts minutes). */
+const ENDED_LATELY_MS = 3600_000;
 
 /** An interaction as the log tells it: what the router needs, plus what happened to it. */
 interface Folded extends NewInteraction {
@@ -76,10 +78,14 @@ export async function rebuildFromLog(db: Knex, acd: Acd, options: { lookbackMs?:
   }
 
   const since = new Date(acd.now - (options.lookbackMs ?? 48 * 3600_000));
-  const events: Array<{ interaction_id: string; type: string; queue_id: string | null; agent_id: string | null; data: unknown }> = await db('interaction_events')
+  const events: Array<{ interaction_id: string; type: string; queue_id: string | null; agent_id: string | null; data: unknown; at: Date }> = await db('interaction_events')
     .whereIn('interaction_id', db('interaction_events').where('type', 'queued').andWhere('at', '>=', since).select('interaction_id'))
     .orderBy('id')
-    .select('interaction_id', 'type', 'queue_id', 'agent_id', 'data');
+    .select('interaction_id', 'type', 'queue_id', 'agent_id', 'data', 'at');
+  // Interactions that ended lately: a caller of theirs still on the switch (kept for a
+  // post-call survey) must not start the flow again on a new active.
+  const endedLately = new Set<string>();
+  const lately = acd.now - ENDED_LATELY_MS;
   const folded = new Map<string, Folded>();
   for (const e of events) {
     const d = obj(e.data);
@@ -137,7 +143,10 @@ export async function rebuildFromLog(db: Knex, acd: Acd, options: { lookbackMs?:
         f.callback = String(d.number ?? '');
         break;
       default:
-        if (FINAL.has(e.type)) f.ended = true;
+        if (FINAL.has(e.type)) {
+          f.ended = true;
+          if (new Date(e.at).getTime() >= lately) endedLately.add(e.interaction_id);
+        }
     }
   }
 
@@ -167,5 +176,6 @@ export async function rebuildFromLog(db: Knex, acd: Acd, options: { lookbackMs?:
     }
   }
   acd.resumeAfterReplay(wrapUps, lives);
+  acd.setEndedBeforeRestart(endedLately);
   return { queues: queues.length, agents: agents.length, interactions: lives.length };
 }

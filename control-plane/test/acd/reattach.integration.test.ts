@@ -183,4 +183,59 @@ describe('ACD re-attachment of the previous active\'s calls (simulator + real Po
     acd2.close();
     await log.close();
   });
+
+  it('thanks and lets go a caller whose conversation had ended (kept for a survey) instead of running the flow again', async () => {
+    const start = Date.parse('2026-03-02T13:00:00Z');
+    const log = new EventLog({ db: t.db, logger: silentLogger(), batchMs: 1 });
+    const sim1 = new SimEngine({ seed: 5, startTime: start });
+    const acd1 = new Acd({ clock: sim1.clock, events: log, logger: silentLogger() });
+    await acd1.rebuildFromLog(t.db);
+    if (acd1.router.agent('ann').state === 'logged-out') acd1.login('ann');
+    const id = '6b6b6b6b-0000-4000-8000-000000000001';
+    assert.ok(acd1.enqueue({ id, requirements: { queueId: 'q', channel: 'voice', skills: [], priority: 0, vip: false } }).accepted);
+    acd1.accept(id, 'ann');
+    acd1.complete(id, 'agent-hung-up'); // the agent left; the caller stays for the survey
+    await log.flush();
+    acd1.close();
+
+    const sim2 = new SimEngine({ seed: 6, startTime: start + 60_000 });
+    await sim2.start();
+    const acd2 = new Acd({ clock: sim2.clock, events: log, logger: silentLogger() });
+    await acd2.rebuildFromLog(t.db);
+    assert.equal(acd2.endedBeforeRestart(id), true);
+    const voice2 = new VoiceQueue({ acd: acd2, engine: sim2, logger: silentLogger() });
+    const engine2 = Object.assign(Object.create(sim2) as SimEngine, {
+      orphanCalls: async (): Promise<OrphanCallList> => ({
+        calls: [
+          {
+            id,
+            nodeId: 'fs1',
+            direction: 'inbound',
+            bridged: false,
+            ended: new Promise<{ cause: string }>(() => undefined),
+            reclaim: async () => void sim2.placeCall({ from: '+15550008888', to: '+18005550100', variables: { interaction_id: id } }),
+          },
+        ],
+        errors: [],
+      }),
+    });
+    const reattacher = new CallReattacher({ acd: acd2, voice: voice2, engine: engine2, logger: silentLogger(), interactionIdOf: interactionIdForLeg, windowMs: 5000 });
+    const toIvr: CallLeg[] = [];
+    let leg: CallLeg | null = null;
+    sim2.on('call', (l) => {
+      leg = l;
+      if (!reattacher.claim(l)) toIvr.push(l);
+    });
+    const report = await reattacher.start();
+    assert.equal(report.othersReclaimed, 1);
+    await sim2.clock.runFor(30_000);
+    assert.equal(toIvr.length, 0, 'the flow does not start again');
+    assert.ok(leg, 'the caller came back');
+    assert.equal((leg as CallLeg).state, 'ended', 'thanked and let go');
+    assert.equal(acd2.isLive(id), false, 'nothing queued again');
+    reattacher.close();
+    acd2.close();
+    await log.close();
+    await sim2.stop();
+  });
 });
