@@ -26,14 +26,13 @@ import { Router, RouterError, type RouterBatch, type RouterSnapshot } from './Ro
 import type { StatusSnapshot } from '../api/status.js';
 import type { Knex } from 'knex';
 import { rebuildFromLog, type RebuildResult } from './rebuild.js';
+import { AcdFigures } from './AcdFigures.js';
 import {
   estimatedWaitMs,
   intervalStart,
   INTERVAL_MS,
   occupancy,
   queueStats,
-  recordsBetween,
-  startOfSiteDay,
   type QueueRecord,
   type QueueStats,
   type StateDurations,
@@ -198,17 +197,14 @@ export class Acd extends TypedEmitter<AcdEvents> {
   readonly #clock: Clock;
   readonly #events: AcdEventSink;
   readonly #log: Logger;
-  readonly #timeZone: string;
-  readonly #windowMs: number;
   readonly #live = new Map<string, Live>();
   readonly #work = new Map<string, AgentWork>();
   readonly #stateSince = new Map<string, number>();
   /** Per agent: time in each state today and in the current 15-minute interval. */
-  readonly #stateTime = new Map<string, { state: AgentState; since: number; today: StateDurations; interval: StateDurations }>();
   readonly #reasons = new Map<string, ReasonCode>(BUILTIN_REASON_CODES.map((r) => [r.id, r]));
   /** Today's records per queue (since site midnight). */
-  #records = new Map<string, QueueRecord[]>();
-  #dayStart: number;
+  /** Queue records and agents' state times since site midnight (SL, ASA, occupancy …). */
+  readonly #figures: AcdFigures;
   #intervalTimer: TimerHandle | null = null;
   #closed = false;
 
@@ -222,9 +218,12 @@ export class Acd extends TypedEmitter<AcdEvents> {
     this.#clock = options.clock;
     this.#events = options.events;
     this.#log = options.logger.child({ component: 'acd' });
-    this.#timeZone = options.timeZone ?? 'UTC';
-    this.#windowMs = options.windowMs ?? 30 * 60_000;
-    this.#dayStart = startOfSiteDay(this.#clock.now(), this.#timeZone);
+    this.#figures = new AcdFigures({
+      clock: this.#clock,
+      timeZone: options.timeZone ?? 'UTC',
+      windowMs: options.windowMs ?? 30 * 60_000,
+      onNewDay: (now) => this.router.resetDaily(now),
+    });
     this.#scheduleInterval();
   }
 
@@ -251,13 +250,13 @@ export class Acd extends TypedEmitter<AcdEvents> {
       }
     }
     this.router.upsertQueue(config);
-    if (!this.#records.has(config.id)) this.#records.set(config.id, []);
+    this.#figures.addQueue(config.id);
     this.emit('queue.changed', { queueId: config.id });
   }
 
   removeQueue(queueId: string): void {
     this.#wrap(() => this.router.removeQueue(queueId));
-    this.#records.delete(queueId);
+    this.#figures.removeQueue(queueId);
   }
 
   upsertAgent(config: AgentConfig): void {
@@ -451,7 +450,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     this.#events.interactionEvent({ interactionId, type: 'answered', at: now, queueId: live.queueId, agentId, data: { waitedMs: now - live.enqueuedAt } });
     this.#events.updateInteraction(interactionId, { state: 'connected', agentId, answeredAt: now, queueId: live.queueId });
     const rec: QueueRecord = { queueId: live.queueId, enqueuedAt: live.enqueuedAt, answeredAt: now, agentId };
-    if (live.counted !== false) this.#recordsOf(live.queueId).push(rec);
+    if (live.counted !== false) this.#figures.recordsOf(live.queueId).push(rec);
     live.record = rec;
     this.#work.get(agentId)!.lastRecord = rec;
     this.#apply(batch, agentId);
@@ -517,7 +516,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     if (phase === 'connected') throw new AcdError('conflict', `interaction ${interactionId} is connected; complete it instead`);
     const now = this.now;
     this.#removeLive(live);
-    if (live.counted !== false) this.#recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, abandonedAt: now });
+    if (live.counted !== false) this.#figures.recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, abandonedAt: now });
     this.#events.interactionEvent({ interactionId, type: 'abandoned', at: now, queueId: live.queueId, data: { waitedMs: now - live.enqueuedAt, cause } });
     this.#events.updateInteraction(interactionId, { state: 'ended', outcome: 'abandoned', endedAt: now });
     this.emit('interaction.ended', { interactionId, queueId: live.queueId, outcome: 'abandoned' });
@@ -529,7 +528,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const live = this.#liveOr404(interactionId);
     const now = this.now;
     this.#removeLive(live);
-    if (live.counted !== false) this.#recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, exitedAt: now });
+    if (live.counted !== false) this.#figures.recordsOf(live.queueId).push({ queueId: live.queueId, enqueuedAt: live.enqueuedAt, exitedAt: now });
     const type = outcome === 'voicemail' ? 'voicemail' : outcome === 'transferred' ? 'transferred' : 'ended';
     this.#events.interactionEvent({ interactionId, type, at: now, queueId: live.queueId, data: { outcome } });
     if (type !== 'ended') this.#events.interactionEvent({ interactionId, type: 'ended', at: now, queueId: live.queueId, data: { outcome } });
@@ -610,7 +609,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const i = this.router.interaction(interactionId);
     if (!i) return null;
     const q = this.router.queueConfig(i.queueId);
-    const stats = queueStats(this.#windowRecords(i.queueId), q.settings.sl);
+    const stats = queueStats(this.#figures.windowRecords(i.queueId), q.settings.sl);
     return estimatedWaitMs(this.router.position(interactionId), stats.ahtMs, this.router.staffed(i.queueId));
   }
 
@@ -619,7 +618,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const now = this.now;
     let longest = 0;
     for (const i of this.router.interactions()) if (i.queueId === queueId && i.phase !== 'connected') longest = Math.max(longest, now - i.enqueuedAt);
-    const all = this.#recordsOf(queueId);
+    const all = this.#figures.recordsOf(queueId);
     return {
       queueId,
       name: q.name,
@@ -627,7 +626,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
       longestWaitMs: longest,
       staffed: this.router.staffed(queueId),
       today: queueStats(all, q.settings.sl),
-      window: queueStats(this.#windowRecords(queueId), q.settings.sl),
+      window: queueStats(this.#figures.windowRecords(queueId), q.settings.sl),
       serviceLevelTarget: q.settings.sl.target,
     };
   }
@@ -640,10 +639,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
   /** Time in each state since site midnight and occupancy = (busy + wrap-up) ÷ (ready + reserved + busy + wrap-up). */
   agentRealtime(agentId: string): { agentId: string; state: AgentState; reason: string | null; today: StateDurations; occupancy: number | null; handledToday: number } {
     const a = this.#agentOr404(agentId);
-    this.#rollDay();
-    const t = this.#stateTime.get(agentId);
-    const today = t ? { ...t.today } : zeroDurations();
-    if (t) today[t.state] += this.now - t.since;
+    const today = this.#figures.agentToday(agentId);
     return { agentId, state: a.state, reason: a.reason, today, occupancy: occupancy(today), handledToday: a.handledToday };
   }
 
@@ -746,43 +742,6 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const l = this.#live.get(interactionId);
     if (!l) throw new AcdError('not-found', `interaction ${interactionId} is not in any queue`);
     return l;
-  }
-
-  #recordsOf(queueId: string): QueueRecord[] {
-    this.#rollDay();
-    let list = this.#records.get(queueId);
-    if (!list) this.#records.set(queueId, (list = []));
-    return list;
-  }
-
-  #windowRecords(queueId: string): QueueRecord[] {
-    const now = this.now;
-    return recordsBetween(this.#recordsOf(queueId), now - this.#windowMs, now + 1);
-  }
-
-  #accrue(agentId: string, next: AgentState | null, now: number): void {
-    const t = this.#stateTime.get(agentId);
-    if (t) {
-      t.today[t.state] += now - t.since;
-      t.interval[t.state] += now - t.since;
-      t.since = now;
-      if (next) t.state = next;
-    } else if (next) {
-      this.#stateTime.set(agentId, { state: next, since: now, today: zeroDurations(), interval: zeroDurations() });
-    }
-  }
-
-  #rollDay(): void {
-    const now = this.#clock.now();
-    const day = startOfSiteDay(now, this.#timeZone);
-    if (day === this.#dayStart) return;
-    this.#dayStart = day;
-    for (const [agentId, t] of this.#stateTime) {
-      this.#accrue(agentId, null, now);
-      t.today = zeroDurations();
-    }
-    for (const k of this.#records.keys()) this.#records.set(k, []);
-    this.router.resetDaily(now);
   }
 
   #removeLive(live: Live): void {
@@ -997,7 +956,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
         data: { presence: a.presence, idleSince: a.idleSince, loginAt: a.loginAt, handledToday: a.handledToday, ronaCount: a.ronaCount, busyMs: a.busyMs, busySince: a.busySince },
       });
       this.#stateSince.set(agentId, now);
-      this.#accrue(agentId, a.state, now);
+      this.#figures.accrue(agentId, a.state, now);
       this.emit('agent.state', { agentId, state: a.state, reason: a.reason, at: now });
     }
     for (const o of batch.offers) this.emit('offer', o);
@@ -1017,16 +976,13 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const queues = this.router.queues().map((q) => ({
       queueId: q.id,
       stats: queueStats(
-        this.#recordsOf(q.id).filter((r) => intervalStart(r.enqueuedAt) === start),
+        this.#figures.recordsOf(q.id).filter((r) => intervalStart(r.enqueuedAt) === start),
         q.settings.sl,
       ),
     }));
     const now = this.#clock.now();
     const agents = [...this.#work].map(([agentId, w]) => {
-      this.#accrue(agentId, null, now);
-      const t = this.#stateTime.get(agentId);
-      const stateMs = t ? t.interval : zeroDurations();
-      if (t) t.interval = zeroDurations();
+      const stateMs = this.#figures.closeAgentInterval(agentId, now);
       const row = { agentId, handled: w.intervalHandled, talkMs: w.intervalTalkMs, wrapMs: w.intervalWrapMs, stateMs, occupancy: occupancy(stateMs) };
       w.intervalHandled = 0;
       w.intervalTalkMs = 0;
@@ -1035,10 +991,6 @@ export class Acd extends TypedEmitter<AcdEvents> {
     });
     this.emit('interval', { start, queues, agents });
   }
-}
-
-function zeroDurations(): StateDurations {
-  return { 'logged-out': 0, ready: 0, 'not-ready': 0, reserved: 0, busy: 0, 'wrap-up': 0 };
 }
 
 function newWork(): AgentWork {
