@@ -212,20 +212,7 @@ export class Router {
     const q = this.#queues.get(input.queueId);
     if (!q) throw new RouterError('unknown-queue', `queue ${input.queueId} does not exist`);
     if (this.#interactions.has(input.id)) throw new RouterError('conflict', `interaction ${input.id} is already queued`);
-    const effective = this.#effectivePriority(q.config, input.priority, input.vip);
-    const rec = new InteractionRec(
-      input.id,
-      input.queueId,
-      input.channel,
-      input.priority,
-      input.vip,
-      effective,
-      input.skills,
-      input.language,
-      input.enqueuedAt,
-      this.#seq++,
-    );
-    rec.alternatives = [this.#baseAlternative(q, input.skills)];
+    const rec = this.#newInteraction(q, input);
     this.#interactions.set(rec.id, rec);
     this.#index(rec);
     this.#matchInteraction(rec, now);
@@ -243,8 +230,7 @@ export class Router {
     const q = this.#queue(input.queueId);
     const a = this.#agent(agentId);
     if (this.#interactions.has(input.id)) throw new RouterError('conflict', `interaction ${input.id} is already queued`);
-    const rec = new InteractionRec(input.id, input.queueId, input.channel, input.priority, input.vip, this.#effectivePriority(q.config, input.priority, input.vip), input.skills, input.language, input.enqueuedAt, this.#seq++);
-    rec.alternatives = [this.#baseAlternative(q, input.skills)];
+    const rec = this.#newInteraction(q, input);
     if (!this.#eligible(a, rec)) {
       throw new RouterError('conflict', `agent ${agentId} cannot be reserved for queue ${input.queueId}: the agent is ${a.state} or does not serve the queue`);
     }
@@ -515,19 +501,8 @@ export class Router {
   /** Puts an interaction back exactly as logged, without routing it. */
   restoreInteraction(input: NewInteraction, state: { alternatives?: Alternative[]; escalationsApplied?: number; excluded?: string[]; priority?: number }): void {
     const q = this.#queue(input.queueId);
-    const rec = new InteractionRec(
-      input.id,
-      input.queueId,
-      input.channel,
-      input.priority,
-      input.vip,
-      state.priority ?? this.#effectivePriority(q.config, input.priority, input.vip),
-      input.skills,
-      input.language,
-      input.enqueuedAt,
-      this.#seq++,
-    );
-    rec.alternatives = state.alternatives ?? [this.#baseAlternative(q, input.skills)];
+    const rec = this.#newInteraction(q, input, state.priority);
+    if (state.alternatives) rec.alternatives = state.alternatives;
     rec.escalationsApplied = state.escalationsApplied ?? 0;
     for (const e of state.excluded ?? []) rec.excluded.add(e);
     this.#interactions.set(rec.id, rec);
@@ -595,6 +570,24 @@ export class Router {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** A new interaction record in queue `q`: its effective priority (or `priority` as logged) and the queue's base alternative. */
+  #newInteraction(q: QueueRec, input: NewInteraction, priority?: number): InteractionRec {
+    const rec = new InteractionRec(
+      input.id,
+      input.queueId,
+      input.channel,
+      input.priority,
+      input.vip,
+      priority ?? this.#effectivePriority(q.config, input.priority, input.vip),
+      input.skills,
+      input.language,
+      input.enqueuedAt,
+      this.#seq++,
+    );
+    rec.alternatives = [this.#baseAlternative(q, input.skills)];
+    return rec;
+  }
 
   #agent(id: string): AgentRec {
     const a = this.#agents.get(id);
