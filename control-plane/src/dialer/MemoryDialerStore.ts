@@ -8,6 +8,7 @@ import type { Campaign } from './campaign.js';
 import { isWithinCallingWindow, nextCallableAt } from './callingWindow.js';
 import type { AttemptEnd, AttemptRecord, AttemptStart, DialerStore, DispositionUpdate, LeadToDial } from './DialerStore.js';
 import type { RetryPlan } from './retry.js';
+import { MinHeap } from '../heap.js';
 
 interface MemLead extends LeadToDial {
   status: 'pending' | 'dialling' | 'done';
@@ -27,47 +28,6 @@ interface HeapEntry {
   version: number;
 }
 
-class LeadHeap {
-  #h: HeapEntry[] = [];
-  get size(): number {
-    return this.#h.length;
-  }
-  peek(): HeapEntry | undefined {
-    return this.#h[0];
-  }
-  push(e: HeapEntry): void {
-    const h = this.#h;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(h[i] as HeapEntry, h[p] as HeapEntry)) break;
-      [h[i], h[p]] = [h[p] as HeapEntry, h[i] as HeapEntry];
-      i = p;
-    }
-  }
-  pop(): HeapEntry | undefined {
-    const h = this.#h;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && less(h[l] as HeapEntry, h[m] as HeapEntry)) m = l;
-        if (r < h.length && less(h[r] as HeapEntry, h[m] as HeapEntry)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m] as HeapEntry, h[i] as HeapEntry];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
 function less(a: HeapEntry, b: HeapEntry): boolean {
   if (a.at !== b.at) return a.at < b.at;
   if (a.priority !== b.priority) return a.priority > b.priority;
@@ -85,7 +45,7 @@ export interface MemoryLeadInput {
 
 export class MemoryDialerStore implements DialerStore {
   #leads = new Map<string, MemLead>();
-  #heaps = new Map<string, LeadHeap>();
+  #heaps = new Map<string, MinHeap<HeapEntry>>();
   #callbacks = new Map<string, Set<MemLead>>();
   #dnc = new Map<string, Set<string>>(); // phone → campaign ids ('' = global)
   #attempts = new Map<string, AttemptRecord>();
@@ -274,7 +234,7 @@ export class MemoryDialerStore implements DialerStore {
 
   #schedule(lead: MemLead): void {
     let heap = this.#heaps.get(lead.campaignId);
-    if (!heap) this.#heaps.set(lead.campaignId, (heap = new LeadHeap()));
+    if (!heap) this.#heaps.set(lead.campaignId, (heap = new MinHeap<HeapEntry>(less)));
     heap.push({ at: lead.nextAttemptAt, priority: lead.priority, seq: ++this.#seq, lead, version: lead.version });
   }
 }

@@ -5,6 +5,7 @@
  * (startRealtime) for the demo.
  */
 import { sleepOn, type Clock, type TimerHandle } from '../../clock.js';
+import { MinHeap } from '../../heap.js';
 
 interface Timer {
   at: number;
@@ -17,7 +18,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 export class VirtualClock implements Clock {
   #now: number;
-  #heap: Timer[] = [];
+  readonly #heap = new MinHeap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   #seq = 0;
   #live = 0;
   #running = false;
@@ -41,7 +42,7 @@ export class VirtualClock implements Clock {
   setTimer(ms: number, fn: () => void): TimerHandle {
     // Whole milliseconds, like the timestamps a switch reports.
     const timer: Timer = { at: this.#now + Math.max(0, Math.round(ms)), seq: this.#seq++, fn, cancelled: false };
-    this.#push(timer);
+    this.#heap.push(timer);
     this.#live++;
     return {
       cancel: () => {
@@ -68,8 +69,8 @@ export class VirtualClock implements Clock {
         if (!top || top.at > until) break;
         this.#now = Math.max(this.#now, top.at);
         // Fire everything due at this instant, then let promise chains settle.
-        while (this.#heap.length > 0 && (this.#heap[0] as Timer).at <= this.#now) {
-          const timer = this.#pop() as Timer;
+        while (this.#heap.size > 0 && (this.#heap.peek() as Timer).at <= this.#now) {
+          const timer = this.#heap.pop() as Timer;
           if (timer.cancelled) continue;
           timer.cancelled = true;
           this.#live--;
@@ -118,45 +119,7 @@ export class VirtualClock implements Clock {
   }
 
   #peek(): Timer | undefined {
-    while (this.#heap.length > 0 && (this.#heap[0] as Timer).cancelled) this.#pop();
-    return this.#heap[0];
-  }
-
-  #less(a: Timer, b: Timer): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  #push(t: Timer): void {
-    const h = this.#heap;
-    h.push(t);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#less(h[i] as Timer, h[p] as Timer)) break;
-      [h[i], h[p]] = [h[p] as Timer, h[i] as Timer];
-      i = p;
-    }
-  }
-
-  #pop(): Timer | undefined {
-    const h = this.#heap;
-    if (h.length === 0) return undefined;
-    const top = h[0];
-    const last = h.pop() as Timer;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.#less(h[l] as Timer, h[m] as Timer)) m = l;
-        if (r < h.length && this.#less(h[r] as Timer, h[m] as Timer)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m] as Timer, h[i] as Timer];
-        i = m;
-      }
-    }
-    return top;
+    while (this.#heap.size > 0 && (this.#heap.peek() as Timer).cancelled) this.#heap.pop();
+    return this.#heap.peek();
   }
 }
