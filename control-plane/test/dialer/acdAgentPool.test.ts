@@ -13,7 +13,7 @@ import { MemoryDialerStore } from '../../src/dialer/MemoryDialerStore.js';
 import type { CallLeg } from '../../src/engine/port.js';
 import { agent, MemorySink, queue } from '../acd/helpers.js';
 import { campaignConfig } from './fixtures.js';
-import { MONDAY_10_NY } from './simHarness.js';
+import { answeringSimulator, MONDAY_10_NY } from './simHarness.js';
 
 const phones = (n: number, from = 100): string[] => Array.from({ length: n }, (_, i) => `+1212555${String(from + i).padStart(4, '0')}`);
 
@@ -30,16 +30,7 @@ interface Setup {
 }
 
 async function setup(options: { agents: string[]; queue?: Partial<QueueInput>; targets?: Partial<TargetModel>; agentAnswerMs?: number; extraAgents?: string[] }): Promise<Setup> {
-  const engine = new SimEngine({ seed: 7, startTime: MONDAY_10_NY });
-  await engine.start();
-  engine.setTargetModel({
-    answerProbability: 1,
-    machineProbability: 0,
-    busyProbability: 0,
-    ringTimeMs: { kind: 'fixed', ms: 5000 },
-    talkTimeMs: { kind: 'fixed', ms: 60_000 },
-    ...options.targets,
-  });
+  const engine = await answeringSimulator(7, MONDAY_10_NY, options.targets);
   const sink = new MemorySink();
   const acd = new Acd({ clock: engine.clock, events: sink, logger: silentLogger() });
   const voice = new VoiceQueue({ acd, engine, logger: silentLogger() });

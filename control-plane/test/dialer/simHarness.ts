@@ -10,6 +10,21 @@ import { campaignConfig } from './fixtures.js';
 
 export const MONDAY_10_NY = Date.parse('2026-01-05T15:00:00Z');
 
+/** A started simulator whose dialled numbers all answer after 5 s and talk 60 s, unless `targets` says otherwise. */
+export async function answeringSimulator(seed: number, startTime: number, targets?: Partial<TargetModel>): Promise<SimEngine> {
+  const engine = new SimEngine({ seed, startTime });
+  await engine.start();
+  engine.setTargetModel({
+    answerProbability: 1,
+    machineProbability: 0,
+    busyProbability: 0,
+    ringTimeMs: { kind: 'fixed', ms: 5000 },
+    talkTimeMs: { kind: 'fixed', ms: 60_000 },
+    ...targets,
+  });
+  return engine;
+}
+
 export interface Harness {
   engine: SimEngine;
   store: MemoryDialerStore;
@@ -32,16 +47,7 @@ export async function simCampaign(options: {
   agentAnswerMs?: number;
 }): Promise<Harness> {
   const start = options.startTime ?? MONDAY_10_NY;
-  const engine = new SimEngine({ seed: 3, startTime: start });
-  await engine.start();
-  engine.setTargetModel({
-    answerProbability: 1,
-    machineProbability: 0,
-    busyProbability: 0,
-    ringTimeMs: { kind: 'fixed', ms: 5000 },
-    talkTimeMs: { kind: 'fixed', ms: 60_000 },
-    ...options.targets,
-  });
+  const engine = await answeringSimulator(3, start, options.targets);
   const n = options.agents ?? 1;
   const agents = Array.from({ length: n }, (_, i) => ({ agentId: `a${i + 1}`, user: `agent-${i + 1}` }));
   for (const a of agents) engine.addAgentEndpoint({ user: a.user, answerDelayMs: { kind: 'fixed', ms: options.agentAnswerMs ?? 300 } });
