@@ -63,8 +63,6 @@ export class CallReattacher {
   readonly #o: ReattachOptions;
   readonly #log: Logger;
   readonly #clock: Clock;
-  /** Rebuilt waiting interactions whose caller is expected back. */
-  readonly #expected = new Set<string>();
   /** Callers of interactions that had already ended (a post-call survey): thanked and let go. */
   readonly #finished = new Set<string>();
   #timer: TimerHandle | null = null;
@@ -74,11 +72,6 @@ export class CallReattacher {
     this.#o = options;
     this.#log = options.logger.child({ component: 'acd.reattach' });
     this.#clock = options.engine.clock;
-  }
-
-  /** Callers still expected back. */
-  get expected(): number {
-    return this.#expected.size;
   }
 
   /**
@@ -96,7 +89,6 @@ export class CallReattacher {
     }
     if (!acd.isLive(id) || !acd.isRestored(id) || voice.isHandling(id)) return false;
     const phase = acd.router.interaction(id)?.phase;
-    this.#expected.delete(id);
     if (phase === 'connected') {
       // The conversation broke while no control plane listened and the caller came back alone.
       this.#log.warn({ interactionId: id, callId: leg.id }, 'caller of a connected call came back without the agent; ending the call');
@@ -117,7 +109,6 @@ export class CallReattacher {
     report.restored = restored.length;
     if (!engine.orphanCalls) {
       report.unsupported = true;
-      for (const r of restored) if (r.phase !== 'connected') this.#expected.add(r.id);
       this.#armWindow();
       return report;
     }
@@ -147,10 +138,9 @@ export class CallReattacher {
         if (complete) {
           report.goneWhileAway++;
           acd.abandon(r.id, 'caller-left-during-failover');
-        } else this.#expected.add(r.id);
+        }
         continue;
       }
-      this.#expected.add(r.id);
       if (call.bridged) continue; // bridged to someone without a queue record: leave it, the window decides
       report.reclaimed++;
       reclaims.push(
@@ -181,14 +171,18 @@ export class CallReattacher {
     this.#timer = null;
   }
 
+  /** Callers still expected back: rebuilt, waiting (not a callback), and not adopted yet. */
+  #waitingForCallers(): boolean {
+    return this.#o.acd.restoredVoice().some((r) => r.phase !== 'connected' && !r.callback && !this.#o.voice.isHandling(r.id));
+  }
+
   #armWindow(): void {
-    if (this.#expected.size === 0 || this.#closed) return;
+    if (this.#closed || !this.#waitingForCallers()) return;
     this.#timer?.cancel();
     this.#timer = this.#clock.setTimer(this.#o.windowMs, () => {
       this.#timer = null;
       if (this.#closed) return;
       const dropped = this.#o.voice.dropUnadopted();
-      this.#expected.clear();
       this.#o.onDropped?.(dropped.length);
       if (dropped.length > 0) this.#log.warn({ dropped: dropped.length, windowMs: this.#o.windowMs }, 'callers did not come back after the takeover; dropped');
     });
