@@ -651,10 +651,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
       const rt = this.queueRealtime(q.id);
       let ready = 0;
       let busy = 0;
-      for (const a of agents) {
-        if (a.presence === 'logged-out') continue;
-        const serves = q.settings.skills.every((s) => (a.skills.get(s.skillId) ?? 0) >= s.minLevel) && (q.settings.members.length === 0 || q.settings.members.includes(a.id));
-        if (!serves) continue;
+      for (const a of this.router.queueAgents(q.id)) {
         if (a.state === 'ready') ready++;
         else if (a.state === 'busy' || a.state === 'reserved' || a.state === 'wrap-up') busy++;
       }
