@@ -57,9 +57,10 @@ interface NodeState {
 
 /** The event's name for metrics: FreeSWITCH's Event-Name (CUSTOM with its subclass). */
 function eventName(e: FsEvent): string {
-  const name = e.event.get('Event-Name') ?? e.type;
-  const sub = e.event.get('Event-Subclass');
-  return sub ? `${name} ${sub}` : name;
+  // Already parsed into the typed event: no second look at the headers per event.
+  if (e.type === 'OTHER') return e.name;
+  if (e.type === 'AVMD') return `CUSTOM avmd::${e.phase}`;
+  return e.type;
 }
 
 interface SocketWaiter {
